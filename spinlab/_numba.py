@@ -1,0 +1,33 @@
+"""Compile a site-loop kernel twice: serial for small systems, threaded for large ones.
+
+Numba's threading costs a few microseconds per call, which dominates for a few
+hundred sites; above :data:`PARALLEL_MIN_SITES` the ``prange`` loop over sites
+pays.  Both versions are cached on disk (``NUMBA_CACHE_DIR`` is honoured).
+"""
+
+from __future__ import annotations
+
+import numba
+
+#: Systems with at least this many sites use the threaded kernel (when more than one thread is allowed).
+PARALLEL_MIN_SITES = 2048
+
+
+class SiteKernel:
+    """A kernel whose first argument's length is the number of sites."""
+
+    def __init__(self, fn):
+        self.serial = numba.njit(cache=True, fastmath=False)(fn)
+        self.parallel = numba.njit(cache=True, parallel=True)(fn)
+        self.__doc__ = fn.__doc__
+        self.__name__ = fn.__name__
+
+    def __call__(self, *args):
+        if len(args[0]) >= PARALLEL_MIN_SITES and numba.get_num_threads() > 1:
+            return self.parallel(*args)
+        return self.serial(*args)
+
+
+def site_kernel(fn) -> SiteKernel:
+    """Decorator: compile ``fn`` (which loops with ``numba.prange``) as a :class:`SiteKernel`."""
+    return SiteKernel(fn)
