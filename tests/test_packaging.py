@@ -1,0 +1,69 @@
+"""The repository's packaging promises: one dependency list, a CLI, clean notebooks, a complete book."""
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import spinlab
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOK_DIR = ROOT / "notebooks"
+# Notebooks are stored as .ipynb or as MyST markdown (jupytext); both are book chapters.
+NOTEBOOK_SUFFIXES = (".ipynb", ".md")
+
+
+def notebooks():
+    """Notebook paths relative to the repo root, without suffix, skipping hidden dirs (checkpoints)."""
+    return sorted(
+        p.relative_to(ROOT).with_suffix("").as_posix()
+        for p in NOTEBOOK_DIR.rglob("*")
+        if p.suffix in NOTEBOOK_SUFFIXES
+        and not any(part.startswith(".") for part in p.relative_to(ROOT).parts)
+    )
+
+
+def test_environment_yml_installs_only_the_dev_extra():
+    """conda users get exactly what pip users get: pyproject.toml is the single dependency list."""
+    lines = (ROOT / "environment.yml").read_text().splitlines()
+    start = next(i for i, line in enumerate(lines) if re.fullmatch(r"\s*-\s*pip:\s*", line))
+    indent = len(lines[start]) - len(lines[start].lstrip())
+    pip_items = []
+    for line in lines[start + 1:]:
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        if len(line) - len(line.lstrip()) <= indent:
+            break
+        pip_items.append(line.strip().removeprefix("-").strip())
+    assert pip_items == ['-e ".[dev]"']
+
+
+def test_module_version_flag_prints_package_version():
+    result = subprocess.run([sys.executable, "-m", "spinlab", "--version"],
+                            capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    assert spinlab.__version__ in result.stdout.split()
+
+
+def test_notebooks_are_stored_without_outputs():
+    """Outputs belong to the book build; stored ones go stale and bloat the history."""
+    dirty = []
+    for path in sorted(NOTEBOOK_DIR.rglob("*.ipynb")):
+        if any(part.startswith(".") for part in path.relative_to(ROOT).parts):
+            continue
+        nb = json.loads(path.read_text())
+        for i, cell in enumerate(nb["cells"]):
+            if cell["cell_type"] == "code" and (cell.get("outputs") or cell.get("execution_count")):
+                dirty.append(f"{path.name}: cell {i} has outputs or an execution count")
+        if "widgets" in nb.get("metadata", {}):
+            dirty.append(f"{path.name}: saved widget state in metadata")
+    assert not dirty, "\n".join(dirty)
+
+
+def test_every_notebook_is_in_the_toc_and_vice_versa():
+    toc = (ROOT / "_toc.yml").read_text()
+    entries = re.findall(r"^\s*-?\s*(?:file|root):\s*['\"]?([^'\"\s#]+)", toc, flags=re.M)
+    in_toc = sorted(e.removesuffix(".ipynb").removesuffix(".md") for e in entries
+                    if e.startswith("notebooks/"))
+    assert in_toc == notebooks()
