@@ -1,0 +1,229 @@
+"""Behler-Parrinello models: exact gradients, learning known answers, two potentials, model files."""
+
+import json
+
+import numpy as np
+import pytest
+
+from spinlab.bp import BPModel, RidgeFieldModel, load_model
+from spinlab.descriptors import BondListDescriptor, SymmetricDescriptor
+from spinlab.dynamics import SemiImplicitMidpoint
+from spinlab.heisenberg import HeisenbergModel
+from spinlab.lattice import TriangularLattice
+from spinlab.mlp import ACTIVATIONS, MLP
+from spinlab.spins import random_spins
+from spinlab.trajectory import run
+
+LATTICE = TriangularLattice(6)
+DESCRIPTOR = SymmetricDescriptor("triangular", 2.0)
+
+
+def heisenberg_data(lattice, n, seed=0, J1=1.0, J2=0.3):
+    model = HeisenbergModel(lattice, J1=J1, J2=J2)
+    spins = np.stack([random_spins(lattice.n_sites, seed + k) for k in range(n)])
+    return spins, np.stack([model.exchange_field(s) for s in spins]), np.array([model.energy(s) for s in spins])
+
+
+def two_potential_field(lattice, spins, c=0.4):
+    """H_perp = -(dU/dS)_perp - S x dW/dS with U a J1-J2 Heisenberg energy and W = c sum_<ij> S_i.S_j."""
+    dU = -HeisenbergModel(lattice, J1=1.0, J2=0.3).exchange_field(spins)
+    dW = -HeisenbergModel(lattice, J1=c).exchange_field(spins)
+    perp = dU - np.sum(dU * spins, axis=1, keepdims=True) * spins
+    return -perp - np.cross(spins, dW)
+
+
+def tiny_model(**kwargs):
+    spins, fields, energies = heisenberg_data(LATTICE, 4)
+    params = dict(descriptor=DESCRIPTOR, hidden=(7, 5), epochs=1, progress=False, torque_weight=0.6)
+    params.update(kwargs)
+    return BPModel(**params).fit(spins, fields, energies)
+
+
+# -- the network ---------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("name", sorted(ACTIVATIONS))
+def test_activation_derivatives_match_finite_differences(name):
+    z = np.linspace(-3, 3, 13) + 0.05  # avoid the ReLU kink
+    h = 1e-6
+    f, d1, d2 = ACTIVATIONS[name](z)
+    np.testing.assert_allclose(d1, (ACTIVATIONS[name](z + h)[0] - ACTIVATIONS[name](z - h)[0]) / (2 * h), atol=1e-8)
+    np.testing.assert_allclose(d2, (ACTIVATIONS[name](z + h)[1] - ACTIVATIONS[name](z - h)[1]) / (2 * h), atol=1e-7)
+
+
+def test_mlp_input_gradient_and_tangent_parameter_gradient_match_finite_differences():
+    rng = np.random.default_rng(1)
+    net = MLP((5, 4, 3, 2), "tanh", seed=2)
+    x, u = rng.standard_normal((6, 5)), rng.standard_normal((6, 5))
+    c, w = rng.standard_normal(6), rng.standard_normal((6, 2))
+    h = 1e-6
+
+    def objective():
+        y, cache = net.forward(x)
+        directional = np.sum(c * np.sum(u * net.input_gradient(cache, np.eye(2)[[1] * 6]), axis=1))
+        return np.sum(w * y) + directional
+
+    _, cache = net.forward(x)
+    grads = net.parameter_gradient(cache, w, [(u, c, 1)])
+    for p, g in zip(net.params, grads):
+        for idx in [tuple(rng.integers(0, n) for n in p.shape) for _ in range(3)]:
+            old = p[idx]
+            p[idx] = old + h
+            plus = objective()
+            p[idx] = old - h
+            minus = objective()
+            p[idx] = old
+            assert g[idx] == pytest.approx((plus - minus) / (2 * h), abs=1e-7)
+
+
+# -- exact fields and training gradients -----------------------------------------------------------------------
+@pytest.mark.parametrize("activation", ["silu", "tanh"])
+def test_predicted_fields_are_minus_the_gradient_of_the_model_energy(activation):
+    model = tiny_model(activation=activation)
+    spins = random_spins(LATTICE.n_sites, 50)
+    field = model.predict_fields(spins)
+    h = 1e-6
+    for i, mu in [(0, 0), (7, 1), (35, 2)]:
+        plus, minus = spins.copy(), spins.copy()
+        plus[i, mu] += h
+        minus[i, mu] -= h
+        assert field[i, mu] == pytest.approx(-(model.predict_energy(plus) - model.predict_energy(minus)) / (2 * h),
+                                             abs=1e-7)
+    assert model.local_energies(spins).sum() == pytest.approx(model.predict_energy(spins))
+
+
+def test_two_potential_field_follows_its_formula():
+    spins = np.stack([random_spins(LATTICE.n_sites, k) for k in range(4)])
+    model = BPModel(DESCRIPTOR, hidden=(6,), outputs="two-potential", epochs=1, progress=False).fit(
+        spins, np.stack([two_potential_field(LATTICE, s) for s in spins]))
+    s = random_spins(LATTICE.n_sites, 60)
+    h = 1e-6
+    grad = np.zeros((2, LATTICE.n_sites, 3))
+    for i in range(LATTICE.n_sites):
+        for mu in range(3):
+            plus, minus = s.copy(), s.copy()
+            plus[i, mu] += h
+            minus[i, mu] -= h
+            grad[:, i, mu] = (model.predict_energy(plus) - model.predict_energy(minus)) / (2 * h)
+    dU, dW = grad
+    expected = -(dU - np.sum(dU * s, axis=1, keepdims=True) * s) - np.cross(s, dW)
+    np.testing.assert_allclose(model.predict_fields(s), expected, atol=1e-7)
+
+
+@pytest.mark.parametrize("kwargs", [dict(), dict(energy_weight=0.5), dict(outputs="two-potential", torque_weight=0.3),
+                                    dict(descriptor=BondListDescriptor("triangular", 2.0))])
+def test_training_gradient_equals_finite_differences_of_the_loss(kwargs):
+    spins, fields, energies = heisenberg_data(LATTICE, 3, seed=10)
+    if kwargs.get("outputs") == "two-potential":
+        fields = np.stack([two_potential_field(LATTICE, s) for s in spins])
+    model = tiny_model(**kwargs)
+    loss, grads = model.loss_and_gradient(LATTICE, spins, fields, energies)
+    rng = np.random.default_rng(3)
+    h = 1e-6
+    for p, g in zip(model.network_.params, grads):
+        idx = tuple(rng.integers(0, n) for n in p.shape)
+        old = p[idx]
+        p[idx] = old + h
+        plus = model.loss_and_gradient(LATTICE, spins, fields, energies)[0]
+        p[idx] = old - h
+        minus = model.loss_and_gradient(LATTICE, spins, fields, energies)[0]
+        p[idx] = old
+        assert g[idx] == pytest.approx((plus - minus) / (2 * h), rel=1e-5, abs=1e-9)
+
+
+# -- learning known answers -------------------------------------------------------------------------------------------
+def test_ridge_on_a1_features_recovers_a_heisenberg_model_exactly():
+    spins, fields, _ = heisenberg_data(LATTICE, 6)
+    test_spins, test_fields, _ = heisenberg_data(LATTICE, 3, seed=100)
+    ridge = RidgeFieldModel(DESCRIPTOR, features="a1").fit(spins, fields)
+    assert ridge.errors(test_spins, test_fields)["torque_relative"] < 1e-8
+    couplings = ridge.effective_couplings()
+    assert couplings[1.0] == pytest.approx(1.0, abs=1e-8)
+    assert couplings[round(np.sqrt(3), 9)] == pytest.approx(0.3, abs=1e-8)
+    assert couplings[2.0] == pytest.approx(0.0, abs=1e-8)
+
+
+def test_network_learns_a_heisenberg_model_to_one_percent():
+    lattice = TriangularLattice(12)
+    spins, fields, _ = heisenberg_data(lattice, 30)
+    test_spins, test_fields, _ = heisenberg_data(lattice, 4, seed=100)
+    model = BPModel(DESCRIPTOR, hidden=(16, 16), learning_rate=1e-2, epochs=300, batch_size=2, patience=20,
+                    stop_patience=60, progress=False).fit(spins, fields)
+    errors = model.errors(test_spins, test_fields)
+    assert errors["torque_relative"] < 1e-2 and errors["field_relative"] < 1e-2, errors
+    history = model.history_["validation_loss"]
+    assert history[-1] < 1e-2 * history[0]
+
+
+def test_two_potential_model_learns_a_damping_like_torque_that_a_conservative_model_cannot():
+    lattice = TriangularLattice(12)
+    spins = np.stack([random_spins(lattice.n_sites, k) for k in range(12)])
+    fields = np.stack([two_potential_field(lattice, s) for s in spins])
+    test = np.stack([random_spins(lattice.n_sites, 200 + k) for k in range(3)])
+    test_fields = np.stack([two_potential_field(lattice, s) for s in test])
+    common = dict(hidden=(8,), learning_rate=1e-2, epochs=200, batch_size=1, patience=20, progress=False,
+                  field_weight=0.0, torque_weight=1.0)
+    two = BPModel(DESCRIPTOR, outputs="two-potential", **common).fit(spins, fields)
+    one = BPModel(DESCRIPTOR, outputs="energy", **common).fit(spins, fields)
+    e_two = two.errors(test, test_fields)["torque_relative"]
+    e_one = one.errors(test, test_fields)["torque_relative"]
+    assert e_two < 0.05 and e_one > 5 * e_two, (e_two, e_one)
+    # the W part is identified: its torque is the damping-like part of the target
+    s = test[0]
+    grads = two._gradients(lattice, s, two._site_outputs(lattice, s)[1])
+    predicted_w = -np.cross(s, grads[1])
+    target_w = -np.cross(s, -HeisenbergModel(lattice, J1=0.4).exchange_field(s))
+    assert np.sqrt(np.mean((predicted_w - target_w) ** 2)) < 0.1 * target_w.std()
+
+
+def test_trained_model_drives_the_run_loop_like_any_field_provider():
+    model = tiny_model()
+    provider = model.field_provider(LATTICE)
+    trajectory = run(random_spins(LATTICE.n_sites, 1), provider, SemiImplicitMidpoint(0.05, 0.5), 20,
+                     record_every=10, progress=False)
+    assert np.all(np.isfinite(trajectory.energies)) and np.all(np.diff(trajectory.energies) <= 1e-12)
+
+
+# -- model files ------------------------------------------------------------------------------------------------------
+def test_save_and_load_give_identical_predictions(tmp_path):
+    model = tiny_model()
+    model.save(tmp_path / "model", command="pytest")
+    again = load_model(tmp_path / "model")
+    spins = random_spins(LATTICE.n_sites, 70)
+    np.testing.assert_array_equal(again.predict_fields(spins), model.predict_fields(spins))
+    meta = json.loads((tmp_path / "model.json").read_text())
+    assert meta["command"] == "pytest" and meta["descriptor"]["kind"] == "triangular"
+    assert meta["training_hash"] == model.training_hash_ and meta["spinlab"]
+
+
+def test_damaged_or_mismatched_model_files_are_refused(tmp_path):
+    model = tiny_model()
+    model.save(tmp_path / "m")
+    npz, js = tmp_path / "m.npz", tmp_path / "m.json"
+    data = npz.read_bytes()
+    npz.write_bytes(data[: len(data) // 2])
+    with pytest.raises(ValueError, match="checksum"):
+        load_model(tmp_path / "m")
+    npz.write_bytes(data)
+    meta = json.loads(js.read_text())
+    js.write_text(json.dumps(dict(meta, format=99)))
+    with pytest.raises(ValueError, match="newer"):
+        load_model(tmp_path / "m")
+    js.write_text(json.dumps(dict(meta, descriptor=dict(meta["descriptor"], cutoff=3.0))))
+    with pytest.raises(ValueError, match="does not match"):
+        load_model(tmp_path / "m")
+    js.write_text(js.read_text()[:20])
+    with pytest.raises(ValueError, match="JSON"):
+        load_model(tmp_path / "m")
+    js.unlink()
+    with pytest.raises(ValueError, match="missing"):
+        load_model(tmp_path / "m")
+
+
+def test_bad_model_parameters_are_refused():
+    with pytest.raises(ValueError, match="outputs"):
+        BPModel(outputs="three")
+    with pytest.raises(ValueError, match="weights"):
+        BPModel(field_weight=0.0, torque_weight=0.0)
+    with pytest.raises(RuntimeError, match="not fitted"):
+        BPModel().predict_fields(random_spins(36, 0))
+    with pytest.raises(ValueError, match="L x L"):
+        tiny_model().predict_fields(random_spins(35, 0))
