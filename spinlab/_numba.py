@@ -7,6 +7,8 @@ pays.  Both versions are cached on disk (``NUMBA_CACHE_DIR`` is honoured).
 
 from __future__ import annotations
 
+import types
+
 import numba
 
 #: Systems with at least this many sites use the threaded kernel (when more than one thread is allowed).
@@ -17,8 +19,12 @@ class SiteKernel:
     """A kernel whose first argument's length is the number of sites."""
 
     def __init__(self, fn):
-        self.serial = numba.njit(cache=True, fastmath=False)(fn)
-        self.parallel = numba.njit(cache=True, parallel=True)(fn)
+        # numba's on-disk cache keys a function by its qualified name and signature, not by its
+        # compile options (numba issue #6845): both versions compiled from ``fn`` itself share one
+        # entry, and whichever is compiled first is then loaded for the other. Each version is
+        # compiled from its own copy of ``fn``, under its own name, to get its own cache file.
+        self.serial = numba.njit(cache=True, fastmath=False)(_renamed(fn, "serial"))
+        self.parallel = numba.njit(cache=True, parallel=True)(_renamed(fn, "parallel"))
         self.__doc__ = fn.__doc__
         self.__name__ = fn.__name__
 
@@ -26,6 +32,13 @@ class SiteKernel:
         if len(args[0]) >= PARALLEL_MIN_SITES and numba.get_num_threads() > 1:
             return self.parallel(*args)
         return self.serial(*args)
+
+
+def _renamed(fn, suffix: str):
+    """A copy of the function ``fn`` whose qualified name ends in ``_suffix``."""
+    copy = types.FunctionType(fn.__code__, fn.__globals__, fn.__name__, fn.__defaults__, fn.__closure__)
+    copy.__qualname__ = f"{fn.__qualname__}_{suffix}"
+    return copy
 
 
 def site_kernel(fn) -> SiteKernel:

@@ -24,15 +24,20 @@ from numba import prange
 
 from ._numba import site_kernel
 from .lattice import Lattice
-from .spins import as_spins
+from .spins import SPIN_NORM_TOLERANCE, as_spins
 
 __all__ = ["HeisenbergModel"]
 
 
 @site_kernel
-def _heisenberg_field(spins, neighbors, couplings, zeeman, anisotropy, axis, out):
+def _heisenberg_field(spins, neighbors, couplings, zeeman, anisotropy, axis, norm_limit, out):
+    """Fill ``out`` with H; return the number of sites with | |S_i|^2 - 1 | > norm_limit (NaN included)."""
     n_sites, z = neighbors.shape
+    bad = 0
     for i in prange(n_sites):
+        sx, sy, sz = spins[i, 0], spins[i, 1], spins[i, 2]
+        if not abs(sx * sx + sy * sy + sz * sz - 1.0) <= norm_limit:
+            bad += 1
         hx, hy, hz = zeeman[0], zeeman[1], zeeman[2]
         for k in range(z):
             j = neighbors[i, k]
@@ -41,10 +46,11 @@ def _heisenberg_field(spins, neighbors, couplings, zeeman, anisotropy, axis, out
                 hx -= c * spins[j, 0]
                 hy -= c * spins[j, 1]
                 hz -= c * spins[j, 2]
-        proj = 2.0 * anisotropy * (spins[i, 0] * axis[0] + spins[i, 1] * axis[1] + spins[i, 2] * axis[2])
+        proj = 2.0 * anisotropy * (sx * axis[0] + sy * axis[1] + sz * axis[2])
         out[i, 0] = hx + proj * axis[0]
         out[i, 1] = hy + proj * axis[1]
         out[i, 2] = hz + proj * axis[2]
+    return bad
 
 
 class HeisenbergModel:
@@ -98,17 +104,25 @@ class HeisenbergModel:
 
     def exchange_field(self, spins) -> np.ndarray:
         """H_i = -dE/dS_i, shape (N, 3)."""
-        s = as_spins(spins, self.n_sites)
-        out = np.empty_like(s)
-        _heisenberg_field(s, self._neighbors, self._couplings, self.field, self.anisotropy, self.axis, out)
+        # Integrators call this twice per step, and as_spins's norm check alone costs more than
+        # the field: a float array of the right shape gets as_spins's screen |S_i|^2 - 1 inside
+        # the kernel's own pass instead, and as_spins runs only to convert or to raise.
+        s = spins
+        if not (isinstance(s, np.ndarray) and s.dtype == np.float64 and s.shape == (self.n_sites, 3)):
+            s = as_spins(spins, self.n_sites)
+        out = np.empty((self.n_sites, 3))
+        if _heisenberg_field(s, self._neighbors, self._couplings, self.field, self.anisotropy, self.axis,
+                             2 * SPIN_NORM_TOLERANCE, out):
+            as_spins(s, self.n_sites)
         return out
 
     def energy(self, spins) -> float:
         """Total energy E."""
         s = as_spins(spins, self.n_sites)
         exchange = np.empty_like(s)
-        # the exchange part alone: bonds counted twice in the neighbour sum, hence 1/2
-        _heisenberg_field(s, self._neighbors, self._couplings, np.zeros(3), 0.0, self.axis, exchange)
+        # the exchange part alone (as_spins has checked the norms, hence no limit): bonds counted
+        # twice in the neighbour sum, hence 1/2
+        _heisenberg_field(s, self._neighbors, self._couplings, np.zeros(3), 0.0, self.axis, np.inf, exchange)
         return float(-0.5 * np.sum(exchange * s) - s.sum(axis=0) @ self.field
                      - self.anisotropy * np.sum((s @ self.axis) ** 2))
 
