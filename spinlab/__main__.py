@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from . import __version__
+from .cli import add_commands
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -15,13 +16,14 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Each sub-command has its own --help.",
     )
     parser.add_argument("--version", action="version", version=f"spinlab {__version__}")
-    parser.add_subparsers(dest="command", metavar="COMMAND")
+    add_commands(parser.add_subparsers(dest="command", metavar="COMMAND"))
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.argv = sys.argv[1:] if argv is None else list(argv)
     if args.command is None:
         parser.print_help()
         return 0

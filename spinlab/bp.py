@@ -42,12 +42,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+from contextlib import nullcontext
 from pathlib import Path
 
 import numpy as np
 from tqdm.auto import tqdm
 
 from . import __version__
+from ._numba import PARALLEL_MIN_SITES
 from .descriptors import Descriptor, FeatureScaler, SymmetricDescriptor, descriptor_from_config
 from .lattice import SquareLattice, TriangularLattice
 from .mlp import MLP
@@ -77,6 +79,27 @@ def field_errors(spins, predicted, reference) -> dict:
     return {"field_rmse": float(rmse), "field_relative": float(rmse / reference.std()),
             "torque_rmse": float(torque_rmse), "torque_relative": float(torque_rmse / torque_r.std()),
             "torque_r2": float(1 - np.mean((torque_p - torque_r) ** 2) / torque_r.var())}
+
+
+_BLAS = None  # threadpoolctl controller, created on first use
+
+
+def _blas_for(n_sites):
+    """Context: a single BLAS thread for snapshots below :data:`~spinlab._numba.PARALLEL_MIN_SITES` sites.
+
+    The network's matrices have one row per site.  For a few hundred rows, threaded
+    BLAS costs more in synchronization than it gains, and far more when the cores
+    are busy: a 12x12 training step with hidden (64, 64, 64) took 40x longer on two
+    threads than on one on a loaded two-core machine.  Results are the same.
+    """
+    global _BLAS
+    if n_sites >= PARALLEL_MIN_SITES:
+        return nullcontext()
+    if _BLAS is None:
+        from threadpoolctl import ThreadpoolController
+
+        _BLAS = ThreadpoolController()
+    return _BLAS.limit(limits=1, user_api="blas")
 
 
 def _data_hash(*arrays) -> str:
@@ -200,10 +223,11 @@ class BPModel(_FieldModelBase):
         return 1 if self.outputs == "energy" else 2
 
     # -- prediction -------------------------------------------------------------------------------------------
-    def _site_outputs(self, lattice, spins):
-        """Standardized features, network outputs (N, n_out) and the forward cache."""
+    def _site_outputs(self, lattice, spins, order=2):
+        """Network outputs (N, n_out) and the forward cache, with activation derivatives up to ``order``
+        (0: energies only, 1: fields, 2: training on fields)."""
         G = self.scaler_.transform(self.descriptor.features(lattice, spins))
-        y, cache = self.network_.forward(G)
+        y, cache = self.network_.forward(G, order)
         return y, cache
 
     def _gradients(self, lattice, spins, cache):
@@ -228,16 +252,17 @@ class BPModel(_FieldModelBase):
         self._require_fitted()
         s, lat, batch = self._configs(spins, lattice)
         out = np.empty_like(s)
-        for k, x in enumerate(s):
-            _, cache = self._site_outputs(lat, x)
-            out[k] = self._field(x, self._gradients(lat, x, cache))
+        with _blas_for(lat.n_sites):
+            for k, x in enumerate(s):
+                _, cache = self._site_outputs(lat, x, order=1)
+                out[k] = self._field(x, self._gradients(lat, x, cache))
         return out if batch else out[0]
 
     def predict_energy(self, spins, lattice=None):
         """E = Σ_i ε_i (one-output model; the two-potential model returns (U, W))."""
         self._require_fitted()
         s, lat, batch = self._configs(spins, lattice)
-        totals = np.array([self._site_outputs(lat, x)[0].sum(axis=0) for x in s])
+        totals = np.array([self._site_outputs(lat, x, order=0)[0].sum(axis=0) for x in s])
         values = totals[:, 0] if self.n_outputs == 1 else totals
         return values if batch else values[0]
 
@@ -245,7 +270,7 @@ class BPModel(_FieldModelBase):
         """ε_i (N,) or (N, 2) for one configuration: the decomposition E = Σ_i ε_i."""
         self._require_fitted()
         s, lat, _ = self._configs(spins, lattice)
-        y = self._site_outputs(lat, s[0])[0]
+        y = self._site_outputs(lat, s[0], order=0)[0]
         return y[:, 0] if self.n_outputs == 1 else y
 
     def _require_fitted(self):
@@ -255,13 +280,18 @@ class BPModel(_FieldModelBase):
     # -- training -------------------------------------------------------------------------------------------------
     def loss_and_gradient(self, lattice, spins, fields, energies=None):
         """Loss of a batch (B, N, 3) and its exact gradient with respect to the network parameters."""
+        with _blas_for(lattice.n_sites):
+            return self._loss(lattice, spins, fields, energies, gradient=True)
+
+    def _loss(self, lattice, spins, fields, energies=None, gradient=True):
+        """(loss, gradient); without ``gradient`` the second item is None and the costly part is skipped."""
         n_configs, n_sites = spins.shape[:2]
         total = 0.0
-        grads = [np.zeros_like(p) for p in self.network_.params]
+        grads = [np.zeros_like(p) for p in self.network_.params] if gradient else None
         norm = n_configs * n_sites * 3
         for k in range(n_configs):
             s = spins[k]
-            y, cache = self._site_outputs(lattice, s)
+            y, cache = self._site_outputs(lattice, s, order=2 if gradient else 1)
             gradients = self._gradients(lattice, s, cache)
             residual = self._field(s, gradients) - fields[k]
             if self.outputs == "two-potential":
@@ -274,6 +304,8 @@ class BPModel(_FieldModelBase):
                 delta = (y[:, 0].sum() - energies[k]) / n_sites
                 total += self.energy_weight * delta**2 / n_configs
                 energy_weights[:, 0] = 2 * self.energy_weight * delta / (n_sites * n_configs)
+            if not gradient:
+                continue
             # dL = sum_i r_i . dH_i, and H = -J^T dy/dG: each output gets a direction u = J v, coefficient c
             if self.outputs == "energy":
                 directions = [(r, -1.0, 0)]
@@ -307,32 +339,33 @@ class BPModel(_FieldModelBase):
         adam = _Adam(self.network_.params, self.learning_rate)
         best, best_loss, since_best, since_decay = None, np.inf, 0, 0
         bar = tqdm(range(self.epochs), disable=not self.progress, desc="training", unit="epoch")
-        for _ in bar:
-            rng.shuffle(train)
-            losses = []
-            for start in range(0, len(train), self.batch_size):
-                idx = train[start:start + self.batch_size]
-                loss, grads = self.loss_and_gradient(lat, s[idx], fields[idx], None if energies is None else energies[idx])
-                adam.step(grads)
-                losses.append(loss * len(idx))
-            train_loss = sum(losses) / len(train)
-            check = val if len(val) else train
-            val_loss = self.loss_and_gradient(lat, s[check], fields[check],
-                                              None if energies is None else energies[check])[0]
-            self.history_["train_loss"].append(train_loss)
-            self.history_["validation_loss"].append(val_loss)
-            self.history_["learning_rate"].append(adam.learning_rate)
-            bar.set_postfix(train=f"{train_loss:.3g}", validation=f"{val_loss:.3g}")
-            if val_loss < best_loss * (1 - 1e-4):
-                best, best_loss, since_best, since_decay = [p.copy() for p in self.network_.params], val_loss, 0, 0
-            else:
-                since_best += 1
-                since_decay += 1
-                if since_decay >= self.patience:
-                    adam.learning_rate *= self.decay
-                    since_decay = 0
-                if since_best >= self.stop_patience:
-                    break
+        with _blas_for(lat.n_sites):  # small snapshots: one BLAS thread (see _blas_for)
+            for _ in bar:
+                rng.shuffle(train)
+                losses = []
+                for start in range(0, len(train), self.batch_size):
+                    idx = train[start:start + self.batch_size]
+                    loss, grads = self._loss(lat, s[idx], fields[idx], None if energies is None else energies[idx])
+                    adam.step(grads)
+                    losses.append(loss * len(idx))
+                train_loss = sum(losses) / len(train)
+                check = val if len(val) else train
+                val_loss = self._loss(lat, s[check], fields[check], None if energies is None else energies[check],
+                                      gradient=False)[0]
+                self.history_["train_loss"].append(train_loss)
+                self.history_["validation_loss"].append(val_loss)
+                self.history_["learning_rate"].append(adam.learning_rate)
+                bar.set_postfix(train=f"{train_loss:.3g}", validation=f"{val_loss:.3g}")
+                if val_loss < best_loss * (1 - 1e-4):
+                    best, best_loss, since_best, since_decay = [p.copy() for p in self.network_.params], val_loss, 0, 0
+                else:
+                    since_best += 1
+                    since_decay += 1
+                    if since_decay >= self.patience:
+                        adam.learning_rate *= self.decay
+                        since_decay = 0
+                    if since_best >= self.stop_patience:
+                        break
         bar.close()
         if best is not None:
             for p, b in zip(self.network_.params, best):
@@ -402,7 +435,7 @@ class RidgeFieldModel(_FieldModelBase):
     @property
     def _columns(self):
         if self.features == "a1":
-            return np.arange(len(self.descriptor._a1))  # the A1 block comes first
+            return self.descriptor.feature_families["A1"]
         return np.arange(self.descriptor.n_features)
 
     def _design(self, lattice, spins):

@@ -266,6 +266,16 @@ class Lattice:
         image = dn @ M.T + self.coords[centre]
         return self.site_index(image[:, 0], image[:, 1])
 
+    def transform_spins(self, spins, g: int, centre: int = 0) -> np.ndarray:
+        """The configuration moved by point-group element ``g`` about site ``centre``: S'[p[i]] = S[i].
+
+        Spin vectors are not rotated (spin space is independent of the lattice).
+        """
+        p = self.transform_sites(g, centre)
+        out = np.empty_like(np.asarray(spins))
+        out[p] = spins
+        return out
+
     # -- reciprocal space ----------------------------------------------------
     @property
     def reciprocal_vectors(self) -> tuple[np.ndarray, np.ndarray]:

@@ -109,11 +109,8 @@ def test_feature_counts():
 
 # -- invariance ------------------------------------------------------------------------------------------------------
 def lattice_image(lattice, spins, g, centre):
-    """Spins moved by point-group element g about site centre: S'[p] = S."""
-    p = lattice.transform_sites(g, centre)
-    out = np.empty_like(spins)
-    out[p] = spins
-    return out, p
+    """Spins moved by point-group element g about site centre, and the site permutation."""
+    return lattice.transform_spins(spins, g, centre), lattice.transform_sites(g, centre)
 
 
 @pytest.mark.parametrize("descriptor, lattice", CASES, ids=IDS)

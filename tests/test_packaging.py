@@ -67,3 +67,20 @@ def test_every_notebook_is_in_the_toc_and_vice_versa():
     in_toc = sorted(e.removesuffix(".ipynb").removesuffix(".md") for e in entries
                     if e.startswith("notebooks/"))
     assert in_toc == notebooks()
+
+
+def test_readme_chapter_table_tells_the_truth():
+    """Chapters marked working link to a notebook that exists and is in the book; planned ones have none."""
+    rows = [line for line in (ROOT / "README.md").read_text().splitlines() if re.match(r"\|\s*\d+\s*\|", line)]
+    assert rows, "no chapter table in the README"
+    working = []
+    for row in rows:
+        status = row.strip().strip("|").split("|")[-1].strip()
+        link = re.search(r"\]\((notebooks/[^)]+)\)", row)
+        assert status in ("working", "planned"), row
+        if status == "working":
+            assert link and (ROOT / link.group(1)).exists(), row
+            working.append(Path(link.group(1)).with_suffix("").as_posix())
+        else:
+            assert not link, f"a planned chapter should not link a notebook: {row}"
+    assert sorted(working) == notebooks()

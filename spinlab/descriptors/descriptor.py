@@ -58,6 +58,8 @@ from .groups import GROUP_NAMES, irreps
 __all__ = ["Descriptor", "SymmetricDescriptor", "BondListDescriptor", "descriptor_from_config"]
 
 _LATTICES = {"triangular": TriangularLattice, "square": SquareLattice}
+#: Default pair range ℓ_max (capped by the cutoff): the configurations of physics.md §5.3.
+DEFAULT_PAIR_RANGE = {"triangular": 2.0, "square": 2.3}
 
 
 class Descriptor(ABC):
@@ -68,16 +70,19 @@ class Descriptor(ABC):
     kind : {"triangular", "square"}
     cutoff : float
         Neighbourhood radius r_c (lattice constants).
-    pair_range : float
-        Largest distance ℓ_max between the two sites of a bond variable.
+    pair_range : float, optional
+        Largest distance ℓ_max between the two sites of a bond variable (default:
+        ``min(cutoff, DEFAULT_PAIR_RANGE[kind])``, 2 triangular, 2.3 square).
     """
 
     name = "descriptor"
     _triples = np.zeros((0, 3), dtype=np.int64)  # stencil triples of chirality features
 
-    def __init__(self, kind: str, cutoff: float, pair_range: float):
+    def __init__(self, kind: str, cutoff: float, pair_range: float | None = None):
         if kind not in _LATTICES:
             raise ValueError(f"kind must be one of {sorted(_LATTICES)}, got {kind!r}")
+        if pair_range is None:
+            pair_range = min(cutoff, DEFAULT_PAIR_RANGE[kind])
         if not cutoff >= 1.0:
             raise ValueError(f"cutoff must be at least one lattice constant, got {cutoff}")
         if not 1.0 <= pair_range <= 2 * cutoff:
@@ -89,6 +94,9 @@ class Descriptor(ABC):
         self.irreps = irreps(reference.group_order)
         self.orbits = pair_orbits(self.stencil, pair_range)
         self.pairs = np.ascontiguousarray(np.concatenate([o.pairs for o in self.orbits]))
+        #: pair (= bond variable) index range of each orbit: orbit k is pairs[orbit_slices[k]]
+        ends = np.cumsum([o.size for o in self.orbits])
+        self.orbit_slices = [slice(int(e - o.size), int(e)) for o, e in zip(self.orbits, ends)]
         self._bound = weakref.WeakKeyDictionary()
 
     # -- bookkeeping -------------------------------------------------------------------------------
@@ -180,9 +188,9 @@ class SymmetricDescriptor(Descriptor):
     name = "symmetric"
 
     def __init__(self, kind: str = "triangular", cutoff: float = 2.0, pair_range: float | None = None):
-        super().__init__(kind, cutoff, min(cutoff, 2.0) if pair_range is None else pair_range)
+        super().__init__(kind, cutoff, pair_range)
         blocks, block_offset, orbit_offset = [], [0], [0]
-        copy_start, copy_dim, copy_irrep, names = [], [], [], []
+        copy_start, copy_dim, copy_irrep, copy_orbit, copy_number, names = [], [], [], [], [], []
         for k, orbit in enumerate(self.orbits):
             copies = decompose_orbit(orbit, self.irreps)
             U = np.concatenate([c.partners for c in copies])
@@ -192,6 +200,8 @@ class SymmetricDescriptor(Descriptor):
             for c in copies:
                 label = self.irreps[c.irrep].name
                 n = seen[label] = seen.get(label, -1) + 1
+                copy_orbit.append(k)
+                copy_number.append(n)
                 copy_start.append(row)
                 copy_dim.append(self.irreps[c.irrep].dim)
                 copy_irrep.append(c.irrep)
@@ -199,6 +209,9 @@ class SymmetricDescriptor(Descriptor):
                 row += self.irreps[c.irrep].dim
             orbit_offset.append(row)
         self.copy_names = names
+        #: one row per irrep copy: orbit, irrep name, copy number, and its columns in irrep_components
+        self.components = [{"orbit": o, "irrep": self.irreps[r].name, "copy": n, "columns": slice(start, start + dim)}
+                           for o, r, n, start, dim in zip(copy_orbit, copy_irrep, copy_number, copy_start, copy_dim)]
         self._blocks = np.concatenate(blocks)
         self._block_offset = np.array(block_offset)
         self._orbit_offset = np.array(orbit_offset)
@@ -208,6 +221,12 @@ class SymmetricDescriptor(Descriptor):
         self._channels, self._tensors, channel_names = self._bispectrum_channels()
         self.feature_names = ([names[c] for c in self._a1] + [f"|{n}|²" for n in names]
                               + [f"{n}·ref" for n in names] + channel_names)
+        n_a1, n_copies = len(self._a1), len(names)
+        #: column indices of each feature family in ``features``
+        self.feature_families = {
+            "A1": np.arange(n_a1), "power": n_a1 + np.arange(n_copies),
+            "reference": n_a1 + n_copies + np.arange(n_copies),
+            "bispectrum": n_a1 + 2 * n_copies + np.arange(len(channel_names))}
 
     def _bispectrum_channels(self):
         """Invariant triple products of the reference vectors that are not identically zero."""
@@ -268,7 +287,7 @@ class BondListDescriptor(Descriptor):
     name = "bond-list"
 
     def __init__(self, kind: str = "triangular", cutoff: float = 2.0, pair_range: float | None = None):
-        super().__init__(kind, cutoff, min(cutoff, 2.0) if pair_range is None else pair_range)
+        super().__init__(kind, cutoff, pair_range)
         # chiralities S_0 . (S_{j_k} x S_{j_{k-1}}) cyclically around each shell of the centre,
         # sites in stencil (angle) order
         distances = np.round(self.stencil.distances, 9)

@@ -1,0 +1,206 @@
+"""Sub-commands of the ``spinlab`` command (``python -m spinlab COMMAND --help``)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import sys
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["add_commands", "command_line"]
+
+
+def command_line(argv=None) -> str:
+    """The command as typed, for the provenance stored with results."""
+    args = sys.argv[1:] if argv is None else argv
+    return "spinlab " + " ".join(shlex.quote(a) for a in args)
+
+
+# -- generate -------------------------------------------------------------------------------------------------
+def _generate(args) -> int:
+    from .datasets import DatasetPlan, generate
+
+    plan = DatasetPlan(preset=args.preset, L=args.L, kT_el=args.kT_el, relaxations=args.relaxations,
+                       relaxation_steps=args.steps, random=args.random, thermal_runs=args.thermal_runs,
+                       seed=args.seed)
+    client = None
+    if args.scheduler:
+        from dask.distributed import Client
+
+        client = Client(args.scheduler)
+    directory = generate(plan, args.out, workers=args.workers, client=client)
+    print(f"dataset complete in {directory} ({len(plan.tasks())} shards)")
+    return 0
+
+
+# -- train ------------------------------------------------------------------------------------------------------
+def _train(args) -> int:
+    from .datasets import load_dataset
+    from .training import train_on_dataset
+
+    data = load_dataset(args.data)
+    model, report = train_on_dataset(
+        data, cutoff=args.cutoff, hidden=tuple(args.hidden), activation=args.activation, learning_rate=args.lr,
+        epochs=args.epochs, batch_size=args.batch_size, torque_weight=args.torque_weight,
+        field_weight=args.field_weight, seed=args.seed, progress=not args.quiet)
+    model.save(args.out, command=command_line(args.argv),
+               extra={"dataset": {"plan": data.plan, "fingerprint": data.fingerprint()}, "report": report,
+                      "history": {k: [float(x) for x in v] for k, v in model.history_.items()}})
+    print(f"model written to {args.out}.npz/.json ({model.descriptor})")
+    print(json.dumps(report, indent=2))
+    return 0
+
+
+# -- reproduce ---------------------------------------------------------------------------------------------------
+DATA_DIR = Path(__file__).parent / "data"
+
+
+def _reproduce_orders(args) -> int:
+    from . import reproduce
+    from .bp import load_model
+    from .models import shipped_path
+    from .trajectory import save_npz
+
+    model = load_model(args.model or shipped_path(args.preset))
+    arrays, summary = reproduce.compare_orders(args.preset, model, seeds=tuple(args.seeds), steps=args.steps,
+                                               L_large=args.L_large, large_steps=args.large_steps)
+    out = Path(args.out or DATA_DIR / f"orders-{args.preset}.npz")
+    save_npz(out, arrays, dict(summary, kind="orders", command=command_line(args.argv)))
+    print(json.dumps(summary, indent=2, default=float))
+    return 0
+
+
+def _reproduce_cutoff_sweep(args) -> int:
+    from .datasets import load_dataset
+    from .training import field_cost, train_on_dataset
+
+    data = load_dataset(args.data)
+    rows = []
+    for cutoff in args.cutoffs:
+        model, report = train_on_dataset(data, cutoff=cutoff, hidden=tuple(args.hidden), epochs=args.epochs,
+                                         learning_rate=args.lr, batch_size=args.batch_size, seed=args.seed)
+        if args.models:
+            model.save(Path(args.models) / f"{data.plan['preset']}-rc{cutoff:g}", command=command_line(args.argv))
+        rows.append({"cutoff": cutoff, "features": model.descriptor.n_features, "report": report,
+                     "cost_us_per_site": field_cost(model)})
+        print(json.dumps(rows[-1], indent=2))
+    out = Path(args.out or DATA_DIR / f"cutoff-sweep-{data.plan['preset']}.json")
+    out.write_text(json.dumps({"preset": data.plan["preset"], "rows": rows, "command": command_line(args.argv)},
+                              indent=2))
+    return 0
+
+
+def _reproduce_chiral_order(args) -> int:
+    from . import reproduce
+    from .models import load_shipped
+    from .trajectory import save_npz
+
+    result = reproduce.chirality_vs_temperature(load_shipped("tetrahedral"), args.temperatures, L=args.L,
+                                                steps=args.steps)
+    out = Path(args.out or DATA_DIR / "chiral-order.npz")
+    save_npz(out, {k: v for k, v in result.items() if isinstance(v, np.ndarray)},
+             {"kind": "chiral-order", "L": args.L, "steps": args.steps, "command": command_line(args.argv)})
+    for T, m in zip(result["temperatures"], result["order"]):
+        print(f"kT = {T:.4f}: |<chi>|/chi_ideal = {m:.3f}")
+    return 0
+
+
+def _reproduce_coarsening(args) -> int:
+    from . import reproduce
+    from .models import load_shipped
+    from .trajectory import save_npz
+
+    model = load_shipped("tetrahedral")
+    work = Path(args.work)
+    arrays = {}
+    for seed in args.seeds:
+        result = reproduce.quench(model, args.L, args.kT, args.steps, seed=seed,
+                                  maps_at=set(args.maps) if seed == args.seeds[0] else (),
+                                  checkpoint=work / f"quench-L{args.L}-T{args.kT:g}-seed{seed}.npz")
+        for k in ("times", "domain_size", "chirality", "abs_chirality"):
+            arrays[f"{seed}/{k}"] = result[k]
+        if seed == args.seeds[0]:
+            arrays["maps"], arrays["map_times"] = result["maps"], result["map_times"]
+            arrays["s_chi"] = result["s_chi"]
+    out = Path(args.out or DATA_DIR / "coarsening.npz")
+    save_npz(out, arrays, {"kind": "coarsening", "L": args.L, "kT": args.kT, "steps": args.steps,
+                           "seeds": list(args.seeds), "dt": 0.1, "alpha": 1.0, "command": command_line(args.argv)})
+    print(f"written {out}")
+    return 0
+
+
+def add_commands(subparsers) -> None:
+    g = subparsers.add_parser("generate", help="generate ED training data (relaxation, thermal, random snapshots)",
+                              description="Generate an ED training set as resumable shards.")
+    g.add_argument("preset", choices=["120-degree", "tetrahedral"])
+    g.add_argument("--out", required=True, help="dataset directory (re-running completes it)")
+    g.add_argument("--L", type=int, default=12, help="triangular L x L lattice, a multiple of 6 (default 12)")
+    g.add_argument("--kT-el", type=float, default=0.0, dest="kT_el", help="electronic temperature (default 0)")
+    g.add_argument("--relaxations", type=int, default=8, help="ED-LLG relaxations from random spins")
+    g.add_argument("--steps", type=int, default=3000, help="steps per relaxation (dt = 0.1)")
+    g.add_argument("--thermal-runs", type=int, default=2, dest="thermal_runs", help="thermal runs per temperature")
+    g.add_argument("--random", type=int, default=60, help="random snapshots")
+    g.add_argument("--seed", type=int, default=0)
+    g.add_argument("--workers", type=int, default=None, help="local worker processes (default: all cores)")
+    g.add_argument("--scheduler", default=None, help="Dask scheduler address: run on that cluster instead")
+    g.set_defaults(run=_generate)
+
+    t = subparsers.add_parser("train", help="train a BP model on a generated dataset",
+                              description="Train a Behler-Parrinello model on ED fields; every 4th task is held out "
+                                          "and the held-out errors per snapshot class are stored with the model.")
+    t.add_argument("data", help="dataset directory written by `spinlab generate`")
+    t.add_argument("--out", required=True, help="model path without extension (writes .npz and .json)")
+    t.add_argument("--cutoff", type=float, default=2.0, help="descriptor cutoff r_c (default 2)")
+    t.add_argument("--hidden", type=int, nargs="+", default=[64, 64, 64])
+    t.add_argument("--activation", default="silu", choices=["silu", "tanh", "softplus", "relu"])
+    t.add_argument("--lr", type=float, default=1e-3)
+    t.add_argument("--epochs", type=int, default=300)
+    t.add_argument("--batch-size", type=int, default=4, dest="batch_size")
+    t.add_argument("--torque-weight", type=float, default=1.0, dest="torque_weight")
+    t.add_argument("--field-weight", type=float, default=1.0, dest="field_weight")
+    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--quiet", action="store_true", help="no progress bar")
+    t.set_defaults(run=_train)
+
+    r = subparsers.add_parser("reproduce", help="heavy runs behind the book's figures",
+                              description="Documented runs whose small outputs are shipped in spinlab/data.")
+    runs = r.add_subparsers(dest="what", metavar="WHAT", required=True)
+    o = runs.add_parser("orders", help="ED- vs ML-driven LLG from the same random states, plus a large ML run")
+    o.add_argument("preset", choices=["120-degree", "tetrahedral"])
+    o.add_argument("--model", default=None, help="model path (default: the shipped model of the preset)")
+    o.add_argument("--seeds", type=int, nargs="+", default=[101, 102, 103])
+    o.add_argument("--steps", type=int, default=5000)
+    o.add_argument("--L-large", type=int, default=96, dest="L_large")
+    o.add_argument("--large-steps", type=int, default=3000, dest="large_steps")
+    o.add_argument("--out", default=None)
+    o.set_defaults(run=_reproduce_orders)
+    c = runs.add_parser("cutoff-sweep", help="accuracy and cost of BP models against the descriptor cutoff")
+    c.add_argument("data", help="dataset directory")
+    c.add_argument("--cutoffs", type=float, nargs="+", default=[2.0, 3.0, 4.0])
+    c.add_argument("--hidden", type=int, nargs="+", default=[64, 64, 64])
+    c.add_argument("--epochs", type=int, default=300)
+    c.add_argument("--lr", type=float, default=1e-3)
+    c.add_argument("--batch-size", type=int, default=4, dest="batch_size")
+    c.add_argument("--seed", type=int, default=0)
+    c.add_argument("--models", default=None, help="also save each model into this directory")
+    c.add_argument("--out", default=None)
+    c.set_defaults(run=_reproduce_cutoff_sweep)
+    t = runs.add_parser("chiral-order", help="chiral order parameter against temperature (ML Langevin)")
+    t.add_argument("--temperatures", type=float, nargs="+",
+                   default=[0.002, 0.005, 0.01, 0.015, 0.02, 0.03, 0.04, 0.06])
+    t.add_argument("--L", type=int, default=24)
+    t.add_argument("--steps", type=int, default=3000)
+    t.add_argument("--out", default=None)
+    t.set_defaults(run=_reproduce_chiral_order)
+    q = runs.add_parser("coarsening", help="thermal quench of the chiral phase: domain growth L(t)")
+    q.add_argument("--L", type=int, default=96)
+    q.add_argument("--kT", type=float, default=0.005)
+    q.add_argument("--steps", type=int, default=10000)
+    q.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3])
+    q.add_argument("--maps", type=int, nargs="+", default=[], help="steps at which to keep chirality maps")
+    q.add_argument("--work", default="runs", help="directory for resumable per-seed checkpoints")
+    q.add_argument("--out", default=None)
+    q.set_defaults(run=_reproduce_coarsening)

@@ -1,0 +1,34 @@
+"""Pretrained models shipped with spinlab.
+
+Each model is a ``.npz`` (weights, scaler) with a ``.json`` beside it that
+records the exact command that trained it, the dataset fingerprint and its
+held-out errors.  They are re-validated against fresh ED fields by the test
+suite (tests/test_shipped.py).  Regenerate them with the commands in
+``spinlab/models/README.md``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..bp import BPModel, load_model
+
+__all__ = ["SHIPPED", "shipped_path", "load_shipped"]
+
+#: Shipped models: name -> what it is.
+SHIPPED = {
+    "120-degree": "triangular s-d model, J = 4, f = 1/2 (120-degree order), ED 12x12 T = 0",
+    "tetrahedral": "triangular s-d model, J = 3, f = 1/4 (tetrahedral order), ED 12x12 T = 0",
+}
+
+
+def shipped_path(name: str) -> Path:
+    """Path (without extension) of a shipped model."""
+    if name not in SHIPPED:
+        raise ValueError(f"no shipped model {name!r}; available: {sorted(SHIPPED)}")
+    return Path(__file__).parent / name
+
+
+def load_shipped(name: str) -> BPModel:
+    """Load a shipped model by name (see :data:`SHIPPED`)."""
+    return load_model(shipped_path(name))

@@ -1,0 +1,148 @@
+"""Heavy, documented runs behind the book's figures (``spinlab reproduce ...``).
+
+Each function writes a small ``.npz`` (+ JSON metadata with the command) that
+the notebooks load when present and that the test suite re-validates; in fast
+mode the notebooks recompute small versions instead.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from .dynamics import SemiImplicitMidpoint
+from .electrons import SDModel
+from .lattice import TriangularLattice
+from .observables import (TETRAHEDRAL_CHIRALITY, chirality_structure_factor, domain_size, scalar_chirality,
+                          standard_observables)
+from .spins import random_spins, tetrahedral
+from .trajectory import load_npz, run, save_npz
+
+__all__ = ["compare_orders", "quench", "chirality_vs_temperature", "fit_growth_exponent", "ORDER_PEAKS"]
+
+#: Bragg peaks and their ideal weights: the signature of each order.
+ORDER_PEAKS = {"120-degree": {"K": 0.5, "K'": 0.5}, "tetrahedral": {"M1": 1 / 3, "M2": 1 / 3, "M3": 1 / 3}}
+
+
+def _observable_series(trajectory):
+    return {k: np.asarray(v, float) for k, v in trajectory.observables.items()}
+
+
+def compare_orders(preset: str, model, *, seeds=(101, 102, 103), L: int = 12, steps: int = 5000,
+                   L_large: int = 96, large_steps: int = 3000, dt: float = 0.1, alpha: float = 1.0,
+                   record_every: int = 50, progress: bool = True) -> tuple[dict, dict]:
+    """ED-driven and ML-driven damped LLG from the same random states, and one large ML run.
+
+    For every seed both runs start from ``random_spins(L*L, seed)`` (LL form,
+    T = 0).  The end states of both are evaluated with ED.  Returns
+    ``(arrays, summary)`` ready for :func:`spinlab.trajectory.save_npz`.
+    """
+    lattice = TriangularLattice(L)
+    ed = SDModel.from_preset(preset, L)
+    ml = model.field_provider(lattice)
+    observables = standard_observables(lattice)
+    arrays, summary = {}, {"preset": preset, "L": L, "steps": steps, "dt": dt, "alpha": alpha, "seeds": list(seeds),
+                           "runs": []}
+    for seed in tqdm(seeds, desc=f"ED vs ML {preset}", disable=not progress):
+        start = random_spins(lattice.n_sites, seed)
+        row = {"seed": seed}
+        for name, provider in (("ed", ed), ("ml", ml)):
+            trajectory = run(start, provider, SemiImplicitMidpoint(dt, alpha), steps, record_every=record_every,
+                             observables=observables, progress=False)
+            final = trajectory.final_spins
+            arrays[f"{name}/{seed}/times"] = trajectory.times
+            arrays[f"{name}/{seed}/final"] = final
+            for k, v in _observable_series(trajectory).items():
+                arrays[f"{name}/{seed}/{k}"] = v
+            row[f"{name}_energy_per_site"] = ed.energy(final) / lattice.n_sites  # both judged by ED
+            row[f"{name}_peaks"] = {q: float(trajectory.observables[f"S({q})"][-1]) for q in ORDER_PEAKS[preset]}
+            row[f"{name}_chirality"] = float(scalar_chirality(lattice, final).mean())
+        summary["runs"].append(row)
+    large = TriangularLattice(L_large)
+    obs_large = {k: v for k, v in standard_observables(large).items() if k.startswith("S(") or "chirality" in k}
+    trajectory = run(random_spins(large.n_sites, seeds[0]), model.field_provider(large), SemiImplicitMidpoint(dt, alpha),
+                     large_steps, record_every=max(1, large_steps // 30), observables=obs_large, progress=progress)
+    arrays["large/times"] = trajectory.times
+    arrays["large/final"] = trajectory.final_spins
+    for k, v in _observable_series(trajectory).items():
+        arrays[f"large/{k}"] = v
+    summary.update(L_large=L_large, large_steps=large_steps,
+                   large_peaks={q: float(trajectory.observables[f"S({q})"][-1]) for q in ORDER_PEAKS[preset]})
+    return arrays, summary
+
+
+def quench(model, L: int, kT: float, steps: int, *, dt: float = 0.1, alpha: float = 1.0, seed: int = 0,
+           n_records: int = 60, maps_at=(), checkpoint=None, progress: bool = True) -> dict:
+    """Thermal quench of the chiral phase: random spins, then ML-driven Langevin dynamics at ``kT``.
+
+    Records at log-spaced times the mean chirality, its absolute value, the
+    chirality structure factor S_χ(q) and the domain size L(t) from its first
+    moment (background subtracted); chirality maps of the up triangles at the
+    recorded steps closest to those in ``maps_at``.  With ``checkpoint=path`` the state is saved after
+    every record and an interrupted quench continues from it, bit for bit.
+    """
+    lattice = TriangularLattice(L)
+    provider = model.field_provider(lattice)
+    integrator = SemiImplicitMidpoint(dt, alpha, kT=kT)
+    record_steps = np.unique(np.round(np.geomspace(1, steps, n_records)).astype(int))
+    map_steps = {int(record_steps[np.argmin(np.abs(record_steps - m))]) for m in maps_at}
+    keys = ("times", "domain_size", "chirality", "abs_chirality", "s_chi", "maps", "map_times")
+    rng = np.random.default_rng(seed)
+    spins, step, out = random_spins(lattice.n_sites, rng), 0, {k: [] for k in keys}
+    if checkpoint is not None and Path(checkpoint).exists():
+        arrays, meta = load_npz(checkpoint)
+        spins, step = arrays["spins"], meta["step"]
+        rng.bit_generator.state = meta["rng"]
+        out = {k: list(arrays[k]) for k in keys}
+    for target in tqdm(record_steps[record_steps > step], desc=f"quench L={L} T={kT:g} seed={seed}",
+                       disable=not progress):
+        trajectory = run(spins, provider, integrator, int(target - step), record_every=int(target - step),
+                         seed=rng, progress=False)
+        spins, step = trajectory.final_spins, int(target)
+        chi = scalar_chirality(lattice, spins)
+        s_chi = chirality_structure_factor(lattice, spins)
+        out["times"].append(step * dt)
+        out["domain_size"].append(domain_size(lattice, s_chi))
+        out["chirality"].append(chi.mean())
+        out["abs_chirality"].append(np.abs(chi).mean())
+        out["s_chi"].append(s_chi)
+        if step in map_steps:
+            out["maps"].append(chi[: lattice.n_sites])
+            out["map_times"].append(step * dt)
+        if checkpoint is not None:
+            arrays = {k: np.asarray(v, float) for k, v in out.items()}
+            save_npz(checkpoint, dict(arrays, spins=spins), {"step": step, "rng": rng.bit_generator.state})
+    result = {k: np.asarray(v, float) for k, v in out.items()}
+    result["final"] = spins
+    return result
+
+
+def chirality_vs_temperature(model, temperatures, *, L: int = 24, steps: int = 2000, dt: float = 0.1,
+                             alpha: float = 1.0, seed: int = 0, progress: bool = True) -> dict:
+    """Chiral order parameter |<χ>|/χ_ideal after ``steps`` of ML-driven Langevin dynamics from the ideal state.
+
+    Averaged over the second half of each run: it stays near 1 below the chiral
+    ordering temperature and falls to the finite-size noise level above it.
+    """
+    lattice = TriangularLattice(L)
+    provider = model.field_provider(lattice)
+    start = tetrahedral(lattice)
+    order, spread = [], []
+    for k, kT in enumerate(tqdm(temperatures, desc="chiral order vs T", disable=not progress)):
+        trajectory = run(start, provider, SemiImplicitMidpoint(dt, alpha, kT=kT), steps,
+                         record_every=max(1, steps // 40), seed=seed + k, progress=False,
+                         observables={"chirality": lambda s: scalar_chirality(lattice, s).mean()})
+        late = np.abs(trajectory.observables["chirality"][len(trajectory) // 2:]) / TETRAHEDRAL_CHIRALITY
+        order.append(late.mean())
+        spread.append(late.std())
+    return {"temperatures": np.asarray(temperatures, float), "order": np.array(order), "spread": np.array(spread),
+            "L": L, "steps": steps}
+
+
+def fit_growth_exponent(times, sizes, window) -> float:
+    """Slope n of log L against log t over ``window`` = (t_min, t_max)."""
+    times, sizes = np.asarray(times), np.asarray(sizes)
+    sel = (times >= window[0]) & (times <= window[1]) & np.isfinite(sizes)
+    return float(np.polyfit(np.log(times[sel]), np.log(sizes[sel]), 1)[0])
