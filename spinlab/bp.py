@@ -45,6 +45,7 @@ import json
 from contextlib import nullcontext
 from pathlib import Path
 
+import numba
 import numpy as np
 from tqdm.auto import tqdm
 
@@ -82,18 +83,31 @@ def field_errors(spins, predicted, reference) -> dict:
 
 
 _BLAS = None  # threadpoolctl controller, created on first use
+#: Networks with fewer multiply-adds per site (sum of n_in * n_out over layers) run their matrix
+#: products on one BLAS thread when numba's kernels are threaded (measured crossover on two cores:
+#: hidden (256, 256, 256), 1.7e5, is a tie; (512, 256, 128, 64), 2.5e5, gains from BLAS threads).
+BLAS_THREADING_MIN_WORK = 200_000
 
 
-def _blas_for(n_sites):
-    """Context: a single BLAS thread for snapshots below :data:`~spinlab._numba.PARALLEL_MIN_SITES` sites.
+def _blas_for(n_sites, network):
+    """Context that restricts BLAS to one thread where its threads cost more than they gain.
 
-    The network's matrices have one row per site.  For a few hundred rows, threaded
-    BLAS costs more in synchronization than it gains, and far more when the cores
-    are busy: a 12x12 training step with hidden (64, 64, 64) took 40x longer on two
-    threads than on one on a loaded two-core machine.  Results are the same.
+    * Snapshots below :data:`~spinlab._numba.PARALLEL_MIN_SITES` sites: the network's matrices
+      have one row per site, and for a few hundred rows threaded BLAS spends more on
+      synchronization than it saves, far more on a busy machine (a 12x12 training step
+      with hidden (64, 64, 64) took 40x longer on two threads than on one on a loaded
+      two-core machine).
+    * Small networks (below :data:`BLAS_THREADING_MIN_WORK`) when numba is threaded: OpenBLAS
+      threads keep spinning after each product and slow the threaded descriptor and
+      activation kernels that follow (96x96 prediction with the default model on two
+      cores: 6.3 µs/site with one BLAS thread, 9-13 µs/site with two).
+
+    The results are identical either way.
     """
     global _BLAS
-    if n_sites >= PARALLEL_MIN_SITES:
+    work = sum(a * b for a, b in zip(network.sizes[:-1], network.sizes[1:]))
+    small_network = work < BLAS_THREADING_MIN_WORK and numba.get_num_threads() > 1
+    if n_sites >= PARALLEL_MIN_SITES and not small_network:
         return nullcontext()
     if _BLAS is None:
         from threadpoolctl import ThreadpoolController
@@ -252,7 +266,7 @@ class BPModel(_FieldModelBase):
         self._require_fitted()
         s, lat, batch = self._configs(spins, lattice)
         out = np.empty_like(s)
-        with _blas_for(lat.n_sites):
+        with _blas_for(lat.n_sites, self.network_):
             for k, x in enumerate(s):
                 _, cache = self._site_outputs(lat, x, order=1)
                 out[k] = self._field(x, self._gradients(lat, x, cache))
@@ -280,7 +294,7 @@ class BPModel(_FieldModelBase):
     # -- training -------------------------------------------------------------------------------------------------
     def loss_and_gradient(self, lattice, spins, fields, energies=None):
         """Loss of a batch (B, N, 3) and its exact gradient with respect to the network parameters."""
-        with _blas_for(lattice.n_sites):
+        with _blas_for(lattice.n_sites, self.network_):
             return self._loss(lattice, spins, fields, energies, gradient=True)
 
     def _loss(self, lattice, spins, fields, energies=None, gradient=True):
@@ -339,7 +353,7 @@ class BPModel(_FieldModelBase):
         adam = _Adam(self.network_.params, self.learning_rate)
         best, best_loss, since_best, since_decay = None, np.inf, 0, 0
         bar = tqdm(range(self.epochs), disable=not self.progress, desc="training", unit="epoch")
-        with _blas_for(lat.n_sites):  # small snapshots: one BLAS thread (see _blas_for)
+        with _blas_for(lat.n_sites, self.network_):  # small snapshots or networks: one BLAS thread
             for _ in bar:
                 rng.shuffle(train)
                 losses = []
