@@ -255,22 +255,33 @@ class BPModel(_FieldModelBase):
             grads.append(self.descriptor.vjp(lattice, spins, dG))
         return grads
 
-    def _field(self, spins, grads):
+    def _parts(self, spins, grads):
         if self.outputs == "energy":
-            return -grads[0]
+            return {"E": -grads[0]}
         dU, dW = grads
-        return -_transverse(spins, dU) - np.cross(spins, dW)
+        return {"U": -_transverse(spins, dU), "W": -np.cross(spins, dW)}
+
+    def _field(self, spins, grads):
+        return sum(self._parts(spins, grads).values())
+
+    def field_parts(self, spins, lattice=None) -> dict:
+        """The field split by potential, for one configuration (N, 3) or a batch.
+
+        Two-potential model: ``{"U": -(dU/dS)_perp, "W": -S x dW/dS}`` (field-like and
+        damping-like parts; their sum is :meth:`predict_fields`); one-output model: ``{"E": H}``.
+        """
+        self._require_fitted()
+        s, lat, batch = self._configs(spins, lattice)
+        parts = []
+        with _blas_for(lat.n_sites, self.network_):
+            for x in s:
+                _, cache = self._site_outputs(lat, x, order=1)
+                parts.append(self._parts(x, self._gradients(lat, x, cache)))
+        return {k: np.stack([p[k] for p in parts]) if batch else parts[0][k] for k in parts[0]}
 
     def predict_fields(self, spins, lattice=None) -> np.ndarray:
         """Model fields, (N, 3) or (B, N, 3).  The two-potential model returns H⊥ only."""
-        self._require_fitted()
-        s, lat, batch = self._configs(spins, lattice)
-        out = np.empty_like(s)
-        with _blas_for(lat.n_sites, self.network_):
-            for k, x in enumerate(s):
-                _, cache = self._site_outputs(lat, x, order=1)
-                out[k] = self._field(x, self._gradients(lat, x, cache))
-        return out if batch else out[0]
+        return sum(self.field_parts(spins, lattice).values())
 
     def predict_energy(self, spins, lattice=None):
         """E = Σ_i ε_i (one-output model; the two-potential model returns (U, W))."""
@@ -468,7 +479,9 @@ class RidgeFieldModel(_FieldModelBase):
         G = np.concatenate([self.descriptor.features(lat, x)[:, self._columns] for x in s])
         self.scale_ = np.where(G.std(axis=0) > 0, G.std(axis=0), 1.0)
         A = np.concatenate([self._design(lat, x) for x in s])
-        ridge = Ridge(alpha=self.alpha, fit_intercept=False).fit(A, np.asarray(fields, float).reshape(-1))
+        # orbits of equal bond length give linearly dependent columns: the SVD solver takes the
+        # minimum-norm solution without complaint (effective_couplings sums them back up)
+        ridge = Ridge(alpha=self.alpha, fit_intercept=False, solver="svd").fit(A, np.asarray(fields, float).reshape(-1))
         self.coef_ = ridge.coef_ / self.scale_  # weights of the raw features
         return self
 

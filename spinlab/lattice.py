@@ -207,12 +207,18 @@ class Lattice:
         return np.stack([i[ok], j[ok]], axis=1)
 
     def displacement(self, i, j) -> np.ndarray:
-        """Minimal-image displacement r_j - r_i (periodic directions wrapped)."""
+        """Minimal-image displacement r_j - r_i: the shortest over the periodic images of site j."""
         dn = self.coords[np.asarray(j)] - self.coords[np.asarray(i)]
+        shifts = [np.arange(-1, 2) * length if periodic else np.zeros(1, int)
+                  for length, periodic in zip((self.L1, self.L2), self.periodic)]
         for axis, length in enumerate((self.L1, self.L2)):
             if self.periodic[axis]:
                 dn[..., axis] = (dn[..., axis] + length // 2) % length - length // 2
-        return self.offset_vector(dn)
+        # on a sheared (triangular) torus the wrapped offset is not always the shortest image
+        images = dn[..., None, None, :] + np.stack(np.meshgrid(*shifts, indexing="ij"), axis=-1)
+        vectors = self.offset_vector(images).reshape(*dn.shape[:-1], -1, 2)
+        best = np.argmin(np.linalg.norm(vectors, axis=-1), axis=-1)
+        return np.take_along_axis(vectors, best[..., None, None], axis=-2)[..., 0, :]
 
     # -- point group ---------------------------------------------------------
     def stencil(self, radius: float) -> Stencil:

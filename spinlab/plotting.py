@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["draw_spins", "draw_site_values", "draw_spectrum", "draw_structure_factor"]
+__all__ = ["draw_spins", "draw_site_values", "draw_spectrum", "draw_structure_factor", "draw_parity",
+           "draw_loss_curves", "draw_neighborhood"]
 
 
 def _axes(ax):
@@ -39,13 +40,13 @@ def draw_spins(lattice, spins, ax=None, *, vectors=None, color=None, cmap="coolw
     return art
 
 
-def draw_site_values(lattice, values, ax=None, *, cmap="viridis", clim=None, label=None):
-    """Sites coloured by a scalar per site."""
+def draw_site_values(lattice, values, ax=None, *, cmap="viridis", clim=None, label=None, size=None):
+    """Sites coloured by a scalar per site; ``size`` is the marker area (default: scaled to the lattice)."""
     ax = _axes(ax)
     x, y = lattice.positions.T
     clim = (np.min(values), np.max(values)) if clim is None else clim
-    art = ax.scatter(x, y, c=values, cmap=cmap, vmin=clim[0], vmax=clim[1], s=max(4, 2400 / lattice.n_sites),
-                     edgecolors="none")
+    size = max(4, 2400 / lattice.n_sites) if size is None else size
+    art = ax.scatter(x, y, c=values, cmap=cmap, vmin=clim[0], vmax=clim[1], s=size, edgecolors="none")
     ax.set_aspect("equal")
     ax.set_xticks([])
     ax.set_yticks([])
@@ -277,7 +278,6 @@ def draw_loss_curves(history, ax=None):
     return ax, ax_lr
 
 
-__all__ += ["draw_parity", "draw_loss_curves"]
 
 
 def _orbit_colors(n):
@@ -326,7 +326,7 @@ def draw_neighborhood(descriptor, ax=None, orbits=None, *, legend=True, linewidt
     >>> fig, ax = plt.subplots()
     >>> handles = draw_neighborhood(SymmetricDescriptor("triangular", 2.0), ax)
     >>> len(handles)
-    13
+    14
     """
     from matplotlib.lines import Line2D
 
@@ -341,6 +341,10 @@ def draw_neighborhood(descriptor, ax=None, orbits=None, *, legend=True, linewidt
         orbit = all_orbits[k]
         for j, m in orbit.pairs:
             a, b = v[j], v[m]
+            if j == m:  # the self-bond |S_j|^2: a ring around the site
+                phi = np.linspace(0, 2 * np.pi, 60)
+                ax.plot(a[0] + 0.2 * np.cos(phi), a[1] + 0.2 * np.sin(phi), color=colors[k], lw=linewidth, zorder=1)
+                continue
             d = b - a
             length = np.hypot(*d)
             # other sites on the open segment a-b: bend the bond into an arc
@@ -387,4 +391,3 @@ def draw_neighborhood(descriptor, ax=None, orbits=None, *, legend=True, linewidt
     return handles
 
 
-__all__ += ["draw_neighborhood"]

@@ -68,11 +68,14 @@ def irrep_content(descriptor, orbit):
 
 def test_orbit_multiplicities_follow_the_character_formula():
     tri = SymmetricDescriptor("triangular", 2.0)
-    assert [o.size for o in tri.orbits] == [6, 6, 6, 6, 6, 3, 12, 12, 6, 12, 6, 12, 6]
-    assert len(tri.pairs) == 99 and len(tri.orbits) == 13 and len(tri.copy_names) == 66
+    # orbit 0 is the centre's self-pair |S_0|^2, then the 99 pairs in 13 orbits of physics.md §5.3
+    assert [o.size for o in tri.orbits] == [1, 6, 6, 6, 6, 6, 3, 12, 12, 6, 12, 6, 12, 6]
+    assert len(tri.pairs) == 100 and len(tri.orbits) == 14 and len(tri.copy_names) == 67
     for o in tri.orbits:
         content = irrep_content(tri, o)
-        if o.size == 12:
+        if o.size == 1:
+            assert content == ["A1"] and tuple(o.pairs[0]) == (0, 0)
+        elif o.size == 12:
             assert content == ["A1", "A2", "B1", "B2", "E1", "E1", "E2", "E2"]
         elif o.size == 6:
             assert content in (["A1", "B1", "E1", "E2"], ["A1", "B2", "E1", "E2"])
@@ -83,7 +86,9 @@ def test_orbit_multiplicities_follow_the_character_formula():
     for o in sq.orbits:
         j, k = o.pairs[0]
         content = irrep_content(sq, o)
-        if o.size == 8:
+        if o.size == 1:
+            assert content == ["A1"]
+        elif o.size == 8:
             assert content == ["A1", "A2", "B1", "B2", "E", "E"]
         elif o.size == 2:  # opposite sites: axis pairs A1 + B1, diagonal pairs A1 + B2
             diagonal = abs(abs(v[j][0]) - abs(v[j][1])) < 1e-9
@@ -96,10 +101,10 @@ def test_orbit_multiplicities_follow_the_character_formula():
 
 
 def test_feature_counts():
-    assert SymmetricDescriptor("triangular", 2.0).n_features == 156
-    assert SymmetricDescriptor("triangular", 3.0).n_features == 345
-    assert SymmetricDescriptor("triangular", 4.0).n_features == 611
-    assert SymmetricDescriptor("square", 2.3, 2.3).n_features == 212
+    assert SymmetricDescriptor("triangular", 2.0).n_features == 159
+    assert SymmetricDescriptor("triangular", 3.0).n_features == 348
+    assert SymmetricDescriptor("triangular", 4.0).n_features == 614
+    assert SymmetricDescriptor("square", 2.3, 2.3).n_features == 215
     names = SymmetricDescriptor("triangular", 2.0).feature_names
     assert len(set(names)) == len(names)
     # the channels that vanish identically for one reference vector are dropped
@@ -184,9 +189,9 @@ def test_vjp_and_jvp_equal_central_finite_differences(descriptor, lattice):
 
 
 def toy_site_energy_field(descriptor, lattice, spins, weights):
-    """H = -dE/dS for E = sum_i sum_k tanh(G_ik w_k)/scale, a random smooth site energy."""
+    """H = -dE/dS for E = sum_i sum_k tanh(G_ik w_k / scale_k), a random smooth site energy."""
     G = descriptor.features(lattice, spins)
-    scale = np.abs(G).max(axis=0) + 1.0
+    scale = feature_scale(descriptor, lattice) + 1.0  # fixed, so that E is one smooth function
     cotangent = (1 - np.tanh(G / scale * weights) ** 2) * weights / scale
     return -descriptor.vjp(lattice, spins, cotangent)
 
@@ -235,15 +240,15 @@ def test_feature_values_are_pinned():
     # if these change, every shipped model changes: the construction must stay canonical
     lattice, d = TriangularLattice(12), SymmetricDescriptor("triangular", 2.0)
     G = d.features(lattice, random_spins(lattice.n_sites, 2024))
-    idx = [0, 5, 13, 40, 100, 150, 155]
-    assert [d.feature_names[i] for i in idx] == ["A1[o0.0]", "A1[o5.0]", "|A1[o0.0]|²", "|E1[o6.1]|²",
-                                                 "E2[o5.0]·ref", "B(A1,E2,E2)", "B(E2,E2,E2)"]
-    np.testing.assert_allclose(G[7, idx], [0.53745374, 0.42222888, 0.28885652, 0.72882453, 5.65955147,
-                                           -37.88337951, -39.19697431], rtol=1e-7)
+    idx = [1, 6, 16, 44, 105, 153, 158]
+    assert [d.feature_names[i] for i in idx] == ["A1[o1.0]", "A1[o6.0]", "|B1[o1.0]|²", "|E2[o7.1]|²",
+                                                 "A2[o7.0]·ref", "B(A1,E2,E2)", "B(E2,E2,E2)"]
+    np.testing.assert_allclose(G[7, idx], [0.53745374, 0.42222888, 0.30966354, 0.44682618, -1.16538088,
+                                           -24.69746017, -39.19697431], rtol=1e-7)
     square, ds = SquareLattice(10), SymmetricDescriptor("square", 2.3, 2.3)
     Gs = ds.features(square, random_spins(square.n_sites, 2024))
-    np.testing.assert_allclose(Gs[3, [0, 19, 20, 60, 150, 211]],
-                               [0.42008959, -1.07598931, 0.17647526, 0.90067016, -0.65674196, 0.9224011], rtol=1e-7)
+    np.testing.assert_allclose(Gs[3, [1, 20, 22, 62, 152, 214]],
+                               [0.42008959, -1.07598931, 0.17647526, 0.90067016, -0.03095329, 0.9224011], rtol=1e-7)
 
 
 def test_descriptors_round_trip_through_their_config():

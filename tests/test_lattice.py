@@ -161,3 +161,16 @@ def test_lattice_operations_as_site_permutations():
 def test_bad_sizes_are_refused(bad):
     with pytest.raises(ValueError, match="positive integer"):
         SquareLattice(bad)
+
+
+def test_displacement_is_the_shortest_periodic_image_on_the_sheared_torus():
+    lat = TriangularLattice(18)
+    i, j = 0, lat.site_index(8, 8)
+    brute = min(np.linalg.norm(lat.offset_vector([8 + m1 * 18, 8 + m2 * 18]))
+                for m1 in (-1, 0, 1) for m2 in (-1, 0, 1))
+    assert np.linalg.norm(lat.displacement(i, j)) == pytest.approx(brute)
+    assert brute == pytest.approx(np.sqrt(84))  # (8, 8) -> (-10, 8): |(-6, 4√3)|, not |(12, 4√3)|
+    d = lat.displacement(np.arange(lat.n_sites)[:, None], np.arange(lat.n_sites)[None, :])
+    assert d.shape == (lat.n_sites, lat.n_sites, 2)
+    norms = np.linalg.norm(d, axis=-1)
+    np.testing.assert_allclose(norms, norms.T, atol=1e-12)  # images may differ at ties, lengths may not

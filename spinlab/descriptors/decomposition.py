@@ -55,11 +55,17 @@ class Orbit:
 
 
 def pair_orbits(stencil: Stencil, l_max: float) -> list[Orbit]:
-    """Orbits of the unordered pairs (j < k) of stencil sites with |r_j - r_k| <= l_max."""
+    """Orbits of the centre's self-pair (0, 0) and of the pairs (j < k) of stencil sites with |r_j - r_k| <= l_max.
+
+    The self-pair's bond variable |S_0|² is 1 for unit spins, but its gradient
+    2 S_0 is what lets a site-energy model represent the longitudinal part of a
+    field (the part parallel to each spin) without producing a torque.  It is
+    orbit 0, of size 1.
+    """
     n = stencil.size
     v = stencil.vectors
-    pairs = [(j, k) for j in range(n) for k in range(j + 1, n)
-             if np.linalg.norm(v[j] - v[k]) <= l_max + 1e-9]
+    pairs = [(0, 0)] + [(j, k) for j in range(n) for k in range(j + 1, n)
+                        if np.linalg.norm(v[j] - v[k]) <= l_max + 1e-9]
     index = {p: m for m, p in enumerate(pairs)}
     perm = stencil.permutations
     images = np.array([[index[tuple(sorted((perm[g, j], perm[g, k])))] for (j, k) in pairs]

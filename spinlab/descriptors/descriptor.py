@@ -29,15 +29,20 @@ Both give exact derivatives: :meth:`~Descriptor.vjp` (cotangent (N, F) -> gradie
 (N, 3), what fields need) and :meth:`~Descriptor.jvp` (direction (N, 3) -> change of
 G (N, F), what training on fields needs), without building the Jacobian.
 
-Feature counts (``pair_range`` 2 unless stated):
+Every descriptor includes the centre's self-product :math:`|\mathbf S_0|^2` (orbit 0):
+it is 1 for unit spins, but its gradient :math:`2\mathbf S_0` lets a model represent the
+longitudinal part of a field, which dominates ED fields at strong coupling, without
+producing spurious torques.
+
+Feature counts (default pair range: 2 triangular, 2.3 square):
 
 ==========  ======  ==========  =====  =====  ======  ========
 lattice     cutoff  pair range  sites  pairs  orbits  features
 ==========  ======  ==========  =====  =====  ======  ========
-triangular  2       2           19     99     13      156
-triangular  3       2           37     231    26      345
-triangular  4       2           61     417    44      611
-square      2.3     2.3         21     122    20      212
+triangular  2       2           19     100    14      159
+triangular  3       2           37     232    27      348
+triangular  4       2           61     418    45      614
+square      2.3     2.3         21     123    21      215
 ==========  ======  ==========  =====  =====  ======  ========
 """
 
@@ -182,7 +187,7 @@ class SymmetricDescriptor(Descriptor):
     --------
     >>> d = SymmetricDescriptor("triangular", cutoff=2.0)
     >>> d.n_features, len(d.orbits)
-    (156, 13)
+    (159, 14)
     """
 
     name = "symmetric"
