@@ -45,7 +45,8 @@ def _train(args) -> int:
     model, report = train_on_dataset(
         data, cutoff=args.cutoff, hidden=tuple(args.hidden), activation=args.activation, learning_rate=args.lr,
         epochs=args.epochs, batch_size=args.batch_size, torque_weight=args.torque_weight,
-        field_weight=args.field_weight, seed=args.seed, progress=not args.quiet)
+        field_weight=args.field_weight, optimizer=args.optimizer, patience=args.patience,
+        stop_patience=args.stop_patience, seed=args.seed, progress=not args.quiet)
     model.save(args.out, command=command_line(args.argv),
                extra={"dataset": {"plan": data.plan, "fingerprint": data.fingerprint()}, "report": report,
                       "history": {k: [float(x) for x in v] for k, v in model.history_.items()}})
@@ -81,7 +82,9 @@ def _reproduce_cutoff_sweep(args) -> int:
     rows = []
     for cutoff in args.cutoffs:
         model, report = train_on_dataset(data, cutoff=cutoff, hidden=tuple(args.hidden), epochs=args.epochs,
-                                         learning_rate=args.lr, batch_size=args.batch_size, seed=args.seed)
+                                         learning_rate=args.lr, batch_size=args.batch_size, seed=args.seed,
+                                         torque_weight=args.torque_weight, optimizer=args.optimizer,
+                                         patience=args.patience, stop_patience=args.stop_patience)
         if args.models:
             model.save(Path(args.models) / f"{data.plan['preset']}-rc{cutoff:g}", command=command_line(args.argv))
         rows.append({"cutoff": cutoff, "features": model.descriptor.n_features, "report": report,
@@ -157,10 +160,16 @@ def add_commands(subparsers) -> None:
     t.add_argument("--hidden", type=int, nargs="+", default=[64, 64, 64])
     t.add_argument("--activation", default="silu", choices=["silu", "tanh", "softplus", "relu"])
     t.add_argument("--lr", type=float, default=1e-3)
-    t.add_argument("--epochs", type=int, default=300)
+    t.add_argument("--epochs", type=int, default=1500)
     t.add_argument("--batch-size", type=int, default=4, dest="batch_size")
-    t.add_argument("--torque-weight", type=float, default=1.0, dest="torque_weight")
+    t.add_argument("--patience", type=int, default=25, help="epochs without improvement before the rate decays")
+    t.add_argument("--stop-patience", type=int, default=150, dest="stop_patience",
+                   help="epochs without improvement before training stops (the best weights are kept)")
+    t.add_argument("--torque-weight", type=float, default=30.0, dest="torque_weight",
+                   help="weight of |S x dH|^2 against |dH|^2: torques are a few percent of ED fields")
     t.add_argument("--field-weight", type=float, default=1.0, dest="field_weight")
+    t.add_argument("--optimizer", default="adam", choices=["adam", "lbfgs"],
+                   help="Adam on minibatches (default) or full-batch L-BFGS")
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--quiet", action="store_true", help="no progress bar")
     t.set_defaults(run=_train)
@@ -181,10 +190,14 @@ def add_commands(subparsers) -> None:
     c.add_argument("data", help="dataset directory")
     c.add_argument("--cutoffs", type=float, nargs="+", default=[2.0, 3.0, 4.0])
     c.add_argument("--hidden", type=int, nargs="+", default=[64, 64, 64])
-    c.add_argument("--epochs", type=int, default=300)
+    c.add_argument("--epochs", type=int, default=1500)
     c.add_argument("--lr", type=float, default=1e-3)
     c.add_argument("--batch-size", type=int, default=4, dest="batch_size")
     c.add_argument("--seed", type=int, default=0)
+    c.add_argument("--torque-weight", type=float, default=30.0, dest="torque_weight")
+    c.add_argument("--optimizer", default="adam", choices=["adam", "lbfgs"])
+    c.add_argument("--patience", type=int, default=25)
+    c.add_argument("--stop-patience", type=int, default=150, dest="stop_patience")
     c.add_argument("--models", default=None, help="also save each model into this directory")
     c.add_argument("--out", default=None)
     c.set_defaults(run=_reproduce_cutoff_sweep)

@@ -228,3 +228,19 @@ def test_bad_model_parameters_are_refused():
         BPModel().predict_fields(random_spins(36, 0))
     with pytest.raises(ValueError, match="L x L"):
         tiny_model().predict_fields(random_spins(35, 0))
+
+
+def test_lbfgs_learns_a_heisenberg_model_and_keeps_the_best_validation_weights():
+    lattice = TriangularLattice(12)
+    spins, fields, _ = heisenberg_data(lattice, 12)
+    test_spins, test_fields, _ = heisenberg_data(lattice, 3, seed=100)
+    model = BPModel(DESCRIPTOR, hidden=(16, 16), optimizer="lbfgs", epochs=300, stop_patience=300,
+                    progress=False).fit(spins, fields)
+    assert model.errors(test_spins, test_fields)["torque_relative"] < 2e-2
+    history = model.history_["validation_loss"]
+    assert len(history) == 300 and np.all(np.isnan(model.history_["learning_rate"]))
+    assert history[-1] < 1e-2 * history[0]
+    # the weights kept are those of the best validation loss, not the last iteration's
+    holdout = np.random.default_rng(0).permutation(12)[:round(0.2 * 12)]
+    lattice_loss = model._loss(lattice, spins[holdout], fields[holdout], gradient=False)[0]
+    assert lattice_loss == pytest.approx(min(history), rel=1e-9)
