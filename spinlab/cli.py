@@ -74,19 +74,39 @@ def _reproduce_orders(args) -> int:
     return 0
 
 
+def _sweep_model(data, cutoff, args):
+    """Train the sweep's model at one cutoff, or reuse the one an interrupted sweep saved in --models."""
+    from .bp import load_model
+    from .training import evaluate_by_kind, train_on_dataset
+
+    hyper = dict(hidden=tuple(args.hidden), epochs=args.epochs, learning_rate=args.lr, batch_size=args.batch_size,
+                 seed=args.seed, torque_weight=args.torque_weight, optimizer=args.optimizer,
+                 patience=args.patience, stop_patience=args.stop_patience)
+    path = Path(args.models) / f"{data.plan['preset']}-rc{cutoff:g}" if args.models else None
+    if path is not None and Path(f"{path}.npz").exists():
+        from .bp import _data_hash
+
+        train, held = data.split()
+        model = load_model(path)
+        same = all(getattr(model, k) == v for k, v in hyper.items())
+        if same and model.training_hash_ == _data_hash(train.spins, train.fields, None):
+            print(f"reusing {path}.npz (r_c = {cutoff:g}), trained by an earlier run of this sweep")
+            return model, {"held_out": evaluate_by_kind(model, held), "train_snapshots": len(train),
+                           "held_out_snapshots": len(held), "epochs_run": model.metadata_.get("epochs_run")}
+    model, report = train_on_dataset(data, cutoff=cutoff, **hyper)
+    if path is not None:
+        model.save(path, command=command_line(args.argv), extra={"epochs_run": report["epochs_run"]})
+    return model, report
+
+
 def _reproduce_cutoff_sweep(args) -> int:
     from .datasets import load_dataset
-    from .training import field_cost, train_on_dataset
+    from .training import field_cost
 
     data = load_dataset(args.data)
     rows = []
     for cutoff in args.cutoffs:
-        model, report = train_on_dataset(data, cutoff=cutoff, hidden=tuple(args.hidden), epochs=args.epochs,
-                                         learning_rate=args.lr, batch_size=args.batch_size, seed=args.seed,
-                                         torque_weight=args.torque_weight, optimizer=args.optimizer,
-                                         patience=args.patience, stop_patience=args.stop_patience)
-        if args.models:
-            model.save(Path(args.models) / f"{data.plan['preset']}-rc{cutoff:g}", command=command_line(args.argv))
+        model, report = _sweep_model(data, cutoff, args)
         rows.append({"cutoff": cutoff, "features": model.descriptor.n_features, "report": report,
                      "cost_us_per_site": field_cost(model)})
         print(json.dumps(rows[-1], indent=2))
@@ -116,22 +136,29 @@ def _reproduce_coarsening(args) -> int:
     from .models import load_shipped
     from .trajectory import save_npz
 
-    model = load_shipped("tetrahedral")
-    work = Path(args.work)
-    arrays = {}
-    for seed in args.seeds:
-        result = reproduce.quench(model, args.L, args.kT, args.steps, seed=seed,
-                                  maps_at=set(args.maps) if seed == args.seeds[0] else (),
-                                  checkpoint=work / f"quench-L{args.L}-T{args.kT:g}-seed{seed}.npz")
-        for k in ("times", "domain_size", "chirality", "abs_chirality"):
-            arrays[f"{seed}/{k}"] = result[k]
-        if seed == args.seeds[0]:
-            arrays["maps"], arrays["map_times"] = result["maps"], result["map_times"]
-            arrays["s_chi"] = result["s_chi"]
+    result = reproduce.coarsening(load_shipped("tetrahedral"), args.L, args.kT, args.steps, seeds=args.seeds,
+                                  maps_at=args.maps, work=args.work)
+    exponents = reproduce.growth_exponents(result, args.seeds, args.fit_window)
     out = Path(args.out or DATA_DIR / "coarsening.npz")
-    save_npz(out, arrays, {"kind": "coarsening", "L": args.L, "kT": args.kT, "steps": args.steps,
-                           "seeds": list(args.seeds), "dt": 0.1, "alpha": 1.0, "command": command_line(args.argv)})
+    save_npz(out, result, {"kind": "coarsening", "L": args.L, "kT": args.kT, "steps": args.steps,
+                           "seeds": list(args.seeds), "dt": 0.1, "alpha": 1.0, "fit_window": list(args.fit_window),
+                           "command": command_line(args.argv)})
+    print(f"growth exponents over t in {args.fit_window}: {np.round(exponents, 3)}; "
+          f"n = {exponents.mean():.3f} ± {exponents.std(ddof=1) / np.sqrt(len(exponents)) if len(exponents) > 1 else np.nan:.3f}")
     print(f"written {out}")
+    return 0
+
+
+def _figure(args) -> int:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from .plotting import overview_figure
+
+    fig = overview_figure(args.coarsening or DATA_DIR / "coarsening.npz")
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(args.out, dpi=args.dpi)
+    print(f"written {args.out}")
     return 0
 
 
@@ -211,9 +238,20 @@ def add_commands(subparsers) -> None:
     q = runs.add_parser("coarsening", help="thermal quench of the chiral phase: domain growth L(t)")
     q.add_argument("--L", type=int, default=96)
     q.add_argument("--kT", type=float, default=0.005)
-    q.add_argument("--steps", type=int, default=10000)
-    q.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3])
-    q.add_argument("--maps", type=int, nargs="+", default=[], help="steps at which to keep chirality maps")
-    q.add_argument("--work", default="runs", help="directory for resumable per-seed checkpoints")
+    q.add_argument("--steps", type=int, default=6000, help="steps of dt = 0.1")
+    q.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    q.add_argument("--maps", type=int, nargs="+", default=[200, 500, 1000, 2000, 4000, 6000],
+                   help="steps at which to keep chirality maps (of the first seed)")
+    q.add_argument("--work", default="runs", help="directory for resumable per-seed checkpoints "
+                   "(run seeds in separate processes with the same --work, then once with all seeds to collect)")
+    q.add_argument("--fit-window", type=float, nargs=2, default=[30.0, 600.0], dest="fit_window",
+                   metavar=("T_MIN", "T_MAX"), help="times over which log L is fitted against log t")
     q.add_argument("--out", default=None)
     q.set_defaults(run=_reproduce_coarsening)
+
+    f = subparsers.add_parser("figure", help="draw the README's overview picture")
+    f.add_argument("what", choices=["overview"])
+    f.add_argument("--out", default="book/_static/overview.png")
+    f.add_argument("--coarsening", default=None, help="coarsening results (default: the shipped ones)")
+    f.add_argument("--dpi", type=int, default=110)
+    f.set_defaults(run=_figure)

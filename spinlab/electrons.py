@@ -49,9 +49,10 @@ from scipy.special import expit
 from threadpoolctl import ThreadpoolController
 
 from .lattice import Lattice, SquareLattice, TriangularLattice
-from .spins import as_spins
+from .spins import as_spins, random_spins
 
-__all__ = ["SDModel", "ElectronicState", "FermiLevelDegeneracyWarning", "PRESETS", "DEGENERACY_THRESHOLD"]
+__all__ = ["SDModel", "ElectronicState", "FermiLevelDegeneracyWarning", "PRESETS", "DEGENERACY_THRESHOLD",
+           "field_locality"]
 
 #: A level spacing at the Fermi level below this (in units of t1) makes T = 0 fields ill-defined.
 DEGENERACY_THRESHOLD = 1e-10
@@ -332,3 +333,51 @@ class SDModel:
     def fermi_gap(self, spins) -> float:
         """Level spacing at the Fermi level."""
         return self._occupations(self.spectrum(spins))[2]
+
+
+def field_locality(model, spins, radius: float, *, centres=(0,), samples: int = 4, seed=None) -> float:
+    r"""Share of a site's transverse field that comes from spins farther than ``radius``.
+
+    For each centre site i and each sample, every spin at minimal-image distance
+    :math:`|\mathbf r_j - \mathbf r_i| > R` is replaced by a random one and the change of the
+    transverse field :math:`\mathbf H_{\perp,i} = \mathbf H_i - (\mathbf H_i\cdot\mathbf S_i)\mathbf S_i`
+    (the part that exerts the torque) is recorded.  A model whose fields depend only on
+    spins within R gives 0; a force field with cutoff :math:`2r_c \le R` cannot represent the
+    rest.
+
+    Parameters
+    ----------
+    model : SDModel or any field provider with a ``lattice``
+    spins : (N, 3) array
+    radius : float
+        R, in lattice spacings; the lattice must reach beyond it.
+    centres : sequence of int
+        Sites whose fields are probed.
+    samples : int
+        Re-randomizations per centre.
+    seed : int or numpy.random.Generator, optional
+
+    Returns
+    -------
+    float
+        rms change of the components of :math:`\mathbf H_{\perp,i}` over centres and samples,
+        divided by the rms transverse-field component over all sites of ``spins``.
+    """
+    lattice, spins = model.lattice, as_spins(spins, model.lattice.n_sites)
+    rng = np.random.default_rng(seed)
+
+    def transverse(field, s):
+        return field - np.sum(field * s, axis=-1, keepdims=True) * s
+
+    reference = transverse(model.exchange_field(spins), spins)
+    changes = []
+    for i in centres:
+        far = np.linalg.norm(lattice.displacement(i, np.arange(lattice.n_sites)), axis=-1) > radius + 1e-9
+        if not far.any():
+            raise ValueError(f"no site is farther than R = {radius} from site {i} on this lattice")
+        for _ in range(samples):
+            perturbed = spins.copy()
+            perturbed[far] = random_spins(int(far.sum()), rng)
+            changes.append(transverse(model.exchange_field(perturbed)[i], spins[i]) - reference[i])
+    return float(np.sqrt(np.mean(np.square(changes))) / np.sqrt(np.mean(np.square(reference))))
+

@@ -21,10 +21,12 @@ __all__ = [
     "staggered_magnetization",
     "structure_factor",
     "structure_factor_at",
+    "peak_weights",
     "scalar_chirality",
     "chirality_structure_factor",
     "q_magnitudes",
     "domain_size",
+    "radial_average",
     "nearest_neighbor_correlation",
     "local_correlation",
     "label_clusters",
@@ -90,11 +92,29 @@ def chirality_structure_factor(lattice, spins) -> np.ndarray:
     return (np.abs(np.fft.fft2(chi)) ** 2 / lattice.n_sites).ravel()
 
 
-def q_magnitudes(lattice) -> np.ndarray:
-    """|q| of each q-grid point folded into the first Brillouin zone (shortest equivalent vector)."""
+def _folded_distance(lattice, point) -> np.ndarray:
+    """|q - point| for each q-grid point, minimized over reciprocal-lattice translations."""
     b1, b2 = lattice.reciprocal_vectors
     shifts = np.array([m1 * b1 + m2 * b2 for m1 in (-1, 0, 1) for m2 in (-1, 0, 1)])
-    return np.min(np.linalg.norm(lattice.q_grid[:, None, :] + shifts[None], axis=-1), axis=1)
+    return np.min(np.linalg.norm(lattice.q_grid[:, None, :] - np.asarray(point) + shifts[None], axis=-1), axis=1)
+
+
+def q_magnitudes(lattice) -> np.ndarray:
+    """|q| of each q-grid point folded into the first Brillouin zone (shortest equivalent vector)."""
+    return _folded_distance(lattice, (0.0, 0.0))
+
+
+def peak_weights(lattice, spins, points=None, radius: float = 0.5) -> dict[str, float]:
+    """Weight of S(q) within ``radius`` of named high-symmetry points (default: all of the lattice's).
+
+    The Bragg weight of an order broken into domains: a domain of size ξ spreads
+    its peak over |q - Q| ≲ 2π/ξ, so S(Q) alone shrinks while the weight nearby
+    stays.  Distances are folded by reciprocal-lattice vectors; Σ_q S(q) = 1.
+    """
+    sq = structure_factor(lattice, spins)
+    hs = lattice.high_symmetry_points
+    names = hs.keys() if points is None else points
+    return {name: float(sq[_folded_distance(lattice, hs[name]) < radius].sum()) for name in names}
 
 
 def domain_size(lattice, structure_factor_values, background: float | None = None) -> float:
@@ -112,6 +132,49 @@ def domain_size(lattice, structure_factor_values, background: float | None = Non
     signal[q == 0] = 0.0
     weight = np.sum(q * signal)
     return float(2 * np.pi * signal.sum() / weight) if weight > 0 else float("inf")
+
+
+def radial_average(lattice, values, bins=None) -> tuple[np.ndarray, np.ndarray]:
+    r"""Average of values on the q-grid over shells of :math:`|\mathbf q|` (:func:`q_magnitudes`), q = 0 excluded.
+
+    Parameters
+    ----------
+    lattice : Lattice
+        A lattice periodic in both directions.
+    values : (..., N) array
+        Values on ``lattice.q_grid`` (e.g. a structure factor, or several of them stacked).
+    bins : int or 1D array, optional
+        Number of equal-width shells between 0 and the largest |q|, or the shell edges.
+        Default: shells of width 2π/max(L1, L2), the spacing of the q-grid.
+
+    Returns
+    -------
+    q : (M,) array
+        Mean |q| of the grid points in each non-empty shell.
+    mean : (..., M) array
+        Mean of ``values`` over those points.
+
+    Examples
+    --------
+    >>> from spinlab.lattice import TriangularLattice
+    >>> lat = TriangularLattice(12)
+    >>> q, mean = radial_average(lat, q_magnitudes(lat))
+    >>> bool(np.allclose(q, mean))
+    True
+    """
+    values = np.asarray(values, float)
+    if values.shape[-1] != lattice.n_sites:
+        raise ValueError(f"values must have N = {lattice.n_sites} as last axis, got shape {values.shape}")
+    q = q_magnitudes(lattice)
+    if bins is None:
+        bins = int(np.ceil(q.max() / (2 * np.pi / max(lattice.L1, lattice.L2)))) + 1
+    edges = np.linspace(0.0, q.max() * (1 + 1e-12), bins + 1) if np.ndim(bins) == 0 else np.asarray(bins, float)
+    shell = np.digitize(q, edges) - 1
+    shell[(q == 0) | (q >= edges[-1]) | (q < edges[0])] = -1
+    used = np.unique(shell[shell >= 0])
+    members = shell[None, :] == used[:, None]  # (M, N)
+    counts = members.sum(axis=1)
+    return members @ q / counts, values @ members.T / counts
 
 
 def nearest_neighbor_correlation(lattice, spins) -> float:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = ["draw_spins", "draw_site_values", "draw_spectrum", "draw_structure_factor", "draw_parity",
-           "draw_loss_curves", "draw_neighborhood"]
+           "draw_loss_curves", "draw_neighborhood", "overview_figure", "draw_triangle_values"]
 
 
 def _axes(ax):
@@ -391,3 +391,122 @@ def draw_neighborhood(descriptor, ax=None, orbits=None, *, legend=True, linewidt
     return handles
 
 
+def overview_figure(coarsening_file):
+    """The README's picture: an ED exchange field, and chiral domains grown with the ML force field.
+
+    Left: spins of a disordered tetrahedral state on 12x12 (J = 3, f = 1/4) with the
+    transverse part of their ED exchange field.  Right: the scalar chirality of the
+    up triangles at the latest stored time of a 96x96 quench (``spinlab reproduce
+    coarsening``, file ``coarsening_file``).
+    Returns the figure.
+    """
+    import matplotlib.pyplot as plt
+
+    from .electrons import SDModel
+    from .lattice import TriangularLattice
+    from .observables import TETRAHEDRAL_CHIRALITY
+    from .spins import random_spins, tetrahedral
+    from .trajectory import load_npz
+
+    lattice = TriangularLattice(12)
+    spins = tetrahedral(lattice) + 0.35 * random_spins(lattice.n_sites, 7)
+    spins /= np.linalg.norm(spins, axis=1, keepdims=True)
+    field = SDModel.from_preset("tetrahedral", 12).exchange_field(spins)
+    torque_field = field - np.sum(field * spins, axis=1, keepdims=True) * spins
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.6), layout="constrained")
+    draw_spins(lattice, spins, axes[0], vectors=torque_field, color=np.linalg.norm(torque_field, axis=1),
+               cmap="magma", clim=(0, None), colorbar_label=r"$|\mathbf{H}_\perp|$ (ED)")
+    axes[0].set_title("exchange field from exact diagonalization, 12×12")
+    arrays, meta = load_npz(coarsening_file)
+    chi = arrays["maps"][-1]
+    big = TriangularLattice(int(round(np.sqrt(len(chi)))))
+    draw_triangle_values(big, chi / TETRAHEDRAL_CHIRALITY, axes[1], clim=(-1, 1), wrap=True,
+                         label=r"$\chi_\Delta / \chi_\mathrm{tetra}$")
+    axes[1].set_title(f"chiral domains, ML force field, {big.L1}×{big.L2}, t = {arrays['map_times'][-1]:.0f} ħ/t")
+    return fig
+
+
+def draw_triangle_values(lattice, values, ax=None, *, cmap="RdBu_r", clim=None, label=None, wrap=False):
+    r"""Elementary triangles of a triangular lattice filled with a colour per triangle, e.g. the scalar chirality.
+
+    Parameters
+    ----------
+    lattice : TriangularLattice
+    values : (2N,) or (N,) array
+        One value per triangle, in the order of
+        :meth:`~spinlab.lattice.TriangularLattice.triangles` (the N up triangles first), as
+        returned by :func:`spinlab.observables.scalar_chirality`; or one value per up
+        triangle only.  Then each value fills the unit cell r, r + a1, r + a1 + a2, r + a2 of
+        its up triangle (the up triangle and the down triangle beside it), so that the map
+        covers the plane without gaps.
+    ax : matplotlib Axes, optional
+        Default: the current axes.
+    cmap : str or Colormap
+        Default a diverging map, for signed values such as the chirality.
+    clim : (float, float), optional
+        Colour limits; default symmetric about zero, ``(-m, m)`` with m = max |value|.
+    label : str, optional
+        Label of a colorbar added next to ``ax``; none without it.
+    wrap : bool
+        Show a periodic lattice as the rectangle 0 ≤ x ≤ L1, 0 ≤ y ≤ L2 √3/2 instead of the
+        sheared parallelogram spanned by L1 a1 and L2 a2: polygons are shifted by multiples
+        of L1 a1 into the rectangle (a periodic image of the same configuration) and drawn
+        once more one period to the left and right, and the view is cut to the rectangle.
+
+    Returns
+    -------
+    matplotlib.collections.PolyCollection
+        The filled polygons, for a shared colorbar.
+
+    Examples
+    --------
+    >>> from spinlab.lattice import TriangularLattice
+    >>> from spinlab.observables import scalar_chirality
+    >>> from spinlab.spins import tetrahedral
+    >>> lat = TriangularLattice(6)
+    >>> art = draw_triangle_values(lat, scalar_chirality(lat, tetrahedral(lat)), label=r"$\chi_\Delta$")
+    >>> len(art.get_paths())
+    72
+    """
+    from matplotlib.collections import PolyCollection
+
+    if lattice.kind != "triangular":
+        raise ValueError("triangle values need a triangular lattice")
+    ax = _axes(ax)
+    values = np.asarray(values, dtype=float)
+    r, a1, a2 = lattice.positions, lattice.a1, lattice.a2
+    if values.shape == (lattice.n_sites,):
+        corners = np.stack([r, r + a1, r + a1 + a2, r + a2], axis=1)
+    elif values.shape == (2 * lattice.n_sites,):
+        up = np.stack([r, r + a1, r + a2], axis=1)
+        down = np.stack([r + a1, r + a1 + a2, r + a2], axis=1)
+        corners = np.concatenate([up, down])
+    else:
+        raise ValueError(f"values must have shape ({lattice.n_sites},) or ({2 * lattice.n_sites},), "
+                         f"got {values.shape}")
+    if clim is None:
+        m = max(float(np.max(np.abs(values))), 1e-300)
+        clim = (-m, m)
+    if wrap:
+        lattice._require_periodic()
+        width = lattice.L1 * lattice.a1[0]
+        corners = corners - np.floor(corners[:, :1, :1] / width) * np.array([width, 0.0])
+        shifts = np.array([[0.0, 0.0], [-width, 0.0], [width, 0.0]])
+        corners = (corners[None] + shifts[:, None, None, :]).reshape(-1, corners.shape[1], 2)
+        values = np.tile(values, 3)
+    # edges in the face colour close the anti-aliasing seams between neighbouring polygons
+    art = PolyCollection(corners, array=values, cmap=cmap, edgecolors="face", linewidths=0.3)
+    art.set_clim(*clim)
+    ax.add_collection(art)
+    if wrap:
+        ax.set_xlim(0.0, width)
+        ax.set_ylim(0.0, lattice.L2 * lattice.a2[1])
+    else:
+        ax.update_datalim(corners.reshape(-1, 2))
+        ax.autoscale_view()
+    ax.set_aspect("equal")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    if label:
+        ax.figure.colorbar(art, ax=ax, shrink=0.8, label=label)
+    return art

@@ -15,12 +15,13 @@ from tqdm.auto import tqdm
 from .dynamics import SemiImplicitMidpoint
 from .electrons import SDModel
 from .lattice import TriangularLattice
-from .observables import (TETRAHEDRAL_CHIRALITY, chirality_structure_factor, domain_size, scalar_chirality,
-                          standard_observables)
+from .observables import (TETRAHEDRAL_CHIRALITY, chirality_structure_factor, domain_size, radial_average,
+                          scalar_chirality, standard_observables)
 from .spins import random_spins, tetrahedral
 from .trajectory import load_npz, run, save_npz
 
-__all__ = ["compare_orders", "quench", "chirality_vs_temperature", "fit_growth_exponent", "ORDER_PEAKS"]
+__all__ = ["compare_orders", "quench", "coarsening", "chirality_vs_temperature", "fit_growth_exponent",
+           "growth_exponents", "ORDER_PEAKS"]
 
 #: Bragg peaks and their ideal weights: the signature of each order.
 ORDER_PEAKS = {"120-degree": {"K": 0.5, "K'": 0.5}, "tetrahedral": {"M1": 1 / 3, "M2": 1 / 3, "M3": 1 / 3}}
@@ -117,6 +118,39 @@ def quench(model, L: int, kT: float, steps: int, *, dt: float = 0.1, alpha: floa
     result = {k: np.asarray(v, float) for k, v in out.items()}
     result["final"] = spins
     return result
+
+
+def coarsening(model, L: int, kT: float, steps: int, *, seeds=(0, 1, 2), maps_at=(), work=None,
+               n_records: int = 60, progress: bool = True) -> dict:
+    """Independent quenches (:func:`quench`) reduced to what the coarsening figures need.
+
+    Returns a dict of arrays: ``times`` (shared by all seeds); per seed ``"{seed}/domain_size"``,
+    ``"{seed}/chirality"``, ``"{seed}/abs_chirality"`` and ``"{seed}/s_chi_radial"``, the
+    shell average (:func:`~spinlab.observables.radial_average`) of S_χ(q) at every record on the
+    shells ``q_shells``; for the first seed the chirality maps of the up triangles ``maps`` at
+    ``map_times`` and the full S_χ(q) there, ``map_s_chi``, from which the domain sizes can be
+    recomputed.  With ``work`` a directory, each quench checkpoints to its own file there, so
+    seeds can run in separate processes and a final call collects them.
+    """
+    lattice = TriangularLattice(L)
+    out = {}
+    for seed in seeds:
+        checkpoint = None if work is None else Path(work) / f"quench-L{L}-T{kT:g}-seed{seed}.npz"
+        result = quench(model, L, kT, steps, seed=seed, n_records=n_records, maps_at=maps_at if seed == seeds[0] else (),
+                        checkpoint=checkpoint, progress=progress)
+        out["q_shells"], out[f"{seed}/s_chi_radial"] = radial_average(lattice, result["s_chi"])
+        for key in ("domain_size", "chirality", "abs_chirality"):
+            out[f"{seed}/{key}"] = result[key]
+        out["times"] = result["times"]
+        if seed == seeds[0]:
+            at_maps = np.isin(result["times"], result["map_times"])
+            out["maps"], out["map_times"], out["map_s_chi"] = result["maps"], result["map_times"], result["s_chi"][at_maps]
+    return out
+
+
+def growth_exponents(result: dict, seeds, window) -> np.ndarray:
+    """Growth exponent n of L(t) ∝ t^n fitted over ``window`` for each seed of a :func:`coarsening` result."""
+    return np.array([fit_growth_exponent(result["times"], result[f"{seed}/domain_size"], window) for seed in seeds])
 
 
 def chirality_vs_temperature(model, temperatures, *, L: int = 24, steps: int = 2000, dt: float = 0.1,

@@ -50,6 +50,9 @@ def save_npz(path, arrays: Mapping[str, np.ndarray], metadata: dict) -> None:
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
+        umask = os.umask(0)  # mkstemp creates files readable by the owner only
+        os.umask(umask)
+        os.chmod(path, 0o666 & ~umask)
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)

@@ -5,7 +5,8 @@ import warnings
 import numpy as np
 import pytest
 
-from spinlab.electrons import PRESETS, FermiLevelDegeneracyWarning, SDModel
+from spinlab.electrons import PRESETS, FermiLevelDegeneracyWarning, SDModel, field_locality
+from spinlab.heisenberg import HeisenbergModel
 from spinlab.lattice import SquareLattice, Strip, TriangularLattice
 from spinlab.spins import TEXTURES, ferromagnet, random_spins, tetrahedral, three_sublattice
 
@@ -226,3 +227,22 @@ def test_presets_build_the_documented_models():
     assert SDModel.from_preset("120-degree", 12, kT_el=0.01).ensemble == "quasi-canonical"
     with pytest.raises(ValueError, match="unknown preset"):
         SDModel.from_preset("skyrmion", 12)
+
+
+def test_field_locality_sees_exactly_the_range_of_a_short_range_model():
+    lattice = TriangularLattice(8)
+    spins = random_spins(lattice.n_sites, 5)
+    nearest = HeisenbergModel(lattice, J1=1.0)
+    assert field_locality(nearest, spins, 1.0, centres=(0, 9), samples=3, seed=0) < 1e-14
+    assert field_locality(nearest, spins, 0.5, centres=(0, 9), samples=3, seed=0) > 0.3
+    with pytest.raises(ValueError, match="farther"):
+        field_locality(nearest, spins, 10.0)
+
+
+def test_quarter_filled_fields_of_disordered_spins_reach_beyond_four_spacings():
+    """Why the tetrahedral force field struggles on disordered states (and the 120-degree one does not)."""
+    lattice = TriangularLattice(18)
+    spins = random_spins(lattice.n_sites, 3)
+    half = field_locality(SDModel.from_preset("120-degree", 18), spins, 4.0, samples=2, seed=1)
+    quarter = field_locality(SDModel.from_preset("tetrahedral", 18), spins, 4.0, samples=2, seed=1)
+    assert half < 0.01 and quarter > 0.2, (half, quarter)

@@ -5,9 +5,9 @@ import pytest
 
 from spinlab.lattice import SquareLattice, Strip, TriangularLattice
 from spinlab.observables import (TETRAHEDRAL_CHIRALITY, cluster_sizes, label_clusters, local_correlation,
-                                 magnetization, nearest_neighbor_correlation, scalar_chirality,
-                                 staggered_magnetization, standard_observables, structure_factor,
-                                 structure_factor_at)
+                                 magnetization, nearest_neighbor_correlation, peak_weights, q_magnitudes, radial_average,
+                                 scalar_chirality, staggered_magnetization, standard_observables,
+                                 structure_factor, structure_factor_at)
 from spinlab.spins import ferromagnet, neel, random_spins, tetrahedral, three_sublattice
 
 
@@ -75,3 +75,34 @@ def test_standard_observables_match_the_lattice():
     assert {"S(K)", "S(M1)", "chirality", "nn_correlation"} <= set(tri)
     sq = standard_observables(SquareLattice(6))
     assert "staggered" in sq and sq["S(M)"](neel(SquareLattice(6))) == pytest.approx(1.0)
+
+
+def test_radial_average_over_shells_of_q():
+    lat = TriangularLattice(12)
+    q = q_magnitudes(lat)
+    centres, mean = radial_average(lat, np.stack([q, np.ones(lat.n_sites), q**2]))
+    np.testing.assert_allclose(mean[0], centres)  # the mean |q| is returned as the shell position
+    np.testing.assert_allclose(mean[1], 1.0)
+    assert np.all(np.diff(centres) > 0) and centres[0] > 0  # q = 0 excluded, shells ordered
+    # explicit edges: the shell means are plain averages over the grid points inside
+    edges = np.array([0.5, 1.5, 2.0, 10.0])
+    centres, mean = radial_average(lat, q**2, edges)
+    for k, (lo, hi) in enumerate(zip(edges[:-1], edges[1:])):
+        inside = (q >= lo) & (q < hi)
+        assert mean[k] == pytest.approx(np.mean(q[inside] ** 2))
+    with pytest.raises(ValueError):
+        radial_average(lat, np.ones(10))
+
+
+def test_peak_weights_keep_the_bragg_weight_of_domains():
+    lat = TriangularLattice(24)
+    ideal = peak_weights(lat, three_sublattice(lat), ("K", "K'", "M1"), radius=0.3)
+    assert ideal["K"] == pytest.approx(0.5) and ideal["K'"] == pytest.approx(0.5) and ideal["M1"] < 1e-12
+    # two 120-degree domains rotated against each other: S(K) drops, the weight near K does not vanish
+    spins = three_sublattice(lat)
+    half = lat.positions[:, 0] < lat.positions[:, 0].mean()
+    spins[half] = spins[half][:, [1, 0, 2]] * np.array([1.0, -1.0, 1.0])
+    broken = structure_factor_at(lat, spins, ("K",))["K"]
+    spread = peak_weights(lat, spins, ("K", "K'"), radius=1.0)
+    assert broken < 0.4 and spread["K"] + spread["K'"] > 0.9, (broken, spread)
+    assert peak_weights(lat, random_spins(lat.n_sites, 0), ("Γ",), radius=10.0)["Γ"] == pytest.approx(1.0)  # sum rule
