@@ -54,16 +54,12 @@ from ._numba import PARALLEL_MIN_SITES
 from .descriptors import Descriptor, FeatureScaler, SymmetricDescriptor, descriptor_from_config
 from .lattice import SquareLattice, TriangularLattice
 from .mlp import MLP
-from .spins import as_spins
+from .spins import as_spins, transverse
 
 __all__ = ["BPModel", "RidgeFieldModel", "load_model", "field_errors", "MODEL_FORMAT"]
 
 MODEL_FORMAT = 1
 _LATTICES = {"triangular": TriangularLattice, "square": SquareLattice}
-
-
-def _transverse(spins, vectors):
-    return vectors - np.sum(spins * vectors, axis=-1, keepdims=True) * spins
 
 
 def field_errors(spins, predicted, reference) -> dict:
@@ -271,7 +267,7 @@ class BPModel(_FieldModelBase):
         if self.outputs == "energy":
             return {"E": -grads[0]}
         dU, dW = grads
-        return {"U": -_transverse(spins, dU), "W": -np.cross(spins, dW)}
+        return {"U": -transverse(spins, dU), "W": -np.cross(spins, dW)}
 
     def _field(self, spins, grads):
         return sum(self._parts(spins, grads).values())
@@ -332,8 +328,8 @@ class BPModel(_FieldModelBase):
             gradients = self._gradients(lattice, s, cache)
             residual = self._field(s, gradients) - fields[k]
             if self.outputs == "two-potential":
-                residual = _transverse(s, residual)  # only H_perp is defined
-            perp = _transverse(s, residual)
+                residual = transverse(s, residual)  # only H_perp is defined
+            perp = transverse(s, residual)
             total += (self.field_weight * np.sum(residual**2) + self.torque_weight * np.sum(perp**2)) / norm
             r = 2 * (self.field_weight * residual + self.torque_weight * perp) / norm  # dL/dH
             energy_weights = np.zeros((n_sites, self.n_outputs))
@@ -347,7 +343,7 @@ class BPModel(_FieldModelBase):
             if self.outputs == "energy":
                 directions = [(r, -1.0, 0)]
             else:
-                directions = [(_transverse(s, r), -1.0, 0), (np.cross(s, r), 1.0, 1)]
+                directions = [(transverse(s, r), -1.0, 0), (np.cross(s, r), 1.0, 1)]
             tangents = [(self.descriptor.jvp(lattice, s, v) / self.scaler_.scale_, np.full(n_sites, c), o)
                         for v, c, o in directions]
             for g, dg in zip(grads, self.network_.parameter_gradient(cache, energy_weights, tangents)):

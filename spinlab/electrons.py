@@ -49,7 +49,7 @@ from scipy.special import expit
 from threadpoolctl import ThreadpoolController
 
 from .lattice import Lattice, SquareLattice, TriangularLattice
-from .spins import as_spins, random_spins
+from .spins import as_spins, random_spins, transverse
 
 __all__ = ["SDModel", "ElectronicState", "FermiLevelDegeneracyWarning", "PRESETS", "DEGENERACY_THRESHOLD",
            "field_locality"]
@@ -365,11 +365,7 @@ def field_locality(model, spins, radius: float, *, centres=(0,), samples: int = 
     """
     lattice, spins = model.lattice, as_spins(spins, model.lattice.n_sites)
     rng = np.random.default_rng(seed)
-
-    def transverse(field, s):
-        return field - np.sum(field * s, axis=-1, keepdims=True) * s
-
-    reference = transverse(model.exchange_field(spins), spins)
+    reference = transverse(spins, model.exchange_field(spins))
     changes = []
     for i in centres:
         far = np.linalg.norm(lattice.displacement(i, np.arange(lattice.n_sites)), axis=-1) > radius + 1e-9
@@ -378,6 +374,6 @@ def field_locality(model, spins, radius: float, *, centres=(0,), samples: int = 
         for _ in range(samples):
             perturbed = spins.copy()
             perturbed[far] = random_spins(int(far.sum()), rng)
-            changes.append(transverse(model.exchange_field(perturbed)[i], spins[i]) - reference[i])
+            changes.append(transverse(spins[i], model.exchange_field(perturbed)[i]) - reference[i])
     return float(np.sqrt(np.mean(np.square(changes))) / np.sqrt(np.mean(np.square(reference))))
 

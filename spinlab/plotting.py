@@ -405,14 +405,14 @@ def overview_figure(coarsening_file):
     from .electrons import SDModel
     from .lattice import TriangularLattice
     from .observables import TETRAHEDRAL_CHIRALITY
-    from .spins import random_spins, tetrahedral
+    from .spins import random_spins, tetrahedral, transverse
     from .trajectory import load_npz
 
     lattice = TriangularLattice(12)
     spins = tetrahedral(lattice) + 0.35 * random_spins(lattice.n_sites, 7)
     spins /= np.linalg.norm(spins, axis=1, keepdims=True)
     field = SDModel.from_preset("tetrahedral", 12).exchange_field(spins)
-    torque_field = field - np.sum(field * spins, axis=1, keepdims=True) * spins
+    torque_field = transverse(spins, field)
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.6), layout="constrained")
     draw_spins(lattice, spins, axes[0], vectors=torque_field, color=np.linalg.norm(torque_field, axis=1),
                cmap="magma", clim=(0, None), colorbar_label=r"$|\mathbf{H}_\perp|$ (ED)")

@@ -11,6 +11,7 @@ import numpy as np
 __all__ = [
     "SPIN_NORM_TOLERANCE",
     "as_spins",
+    "transverse",
     "random_spins",
     "ferromagnet",
     "neel",
@@ -62,6 +63,15 @@ def as_spins(spins, n_sites: int | None = None, *, batch: bool = False) -> np.nd
                 f"(tolerance {SPIN_NORM_TOLERANCE:g}); normalize them explicitly if that is intended"
             )
     return s
+
+
+def transverse(spins, vectors) -> np.ndarray:
+    r"""The part of ``vectors`` perpendicular to ``spins``, :math:`\mathbf v - (\mathbf v\cdot\mathbf S)\mathbf S`.
+
+    For an exchange field this is the part that exerts the torque :math:`\mathbf S\times\mathbf H`.
+    Works on (..., 3) arrays of unit spins and vectors of the same shape.
+    """
+    return vectors - np.sum(spins * vectors, axis=-1, keepdims=True) * spins
 
 
 def random_spins(n_sites: int, seed=None) -> np.ndarray:
