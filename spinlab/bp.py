@@ -350,15 +350,24 @@ class BPModel(_FieldModelBase):
                 g += dg
         return total, grads
 
+    def _training_arrays(self, spins, fields, energies, lattice):
+        s, lat, _ = self._configs(spins, lattice)
+        fields = np.asarray(fields, dtype=float).reshape(s.shape)
+        if energies is not None:
+            energies = np.asarray(energies, dtype=float).reshape(len(s))
+        return s, lat, fields, energies
+
+    def trained_on(self, spins, fields, energies=None, lattice=None) -> bool:
+        """Whether :meth:`fit` was given exactly these snapshots (compares :attr:`training_hash_`)."""
+        s, _, fields, energies = self._training_arrays(spins, fields, energies, lattice)
+        return self.training_hash_ == _data_hash(s, fields, energies)
+
     def fit(self, spins, fields, energies=None, lattice=None) -> "BPModel":
         """Train on snapshots: spins and reference fields (B, N, 3), optional energies (B,).
 
         All snapshots share one lattice (default: L x L of the descriptor's kind).
         """
-        s, lat, _ = self._configs(spins, lattice)
-        fields = np.asarray(fields, dtype=float).reshape(s.shape)
-        if energies is not None:
-            energies = np.asarray(energies, dtype=float).reshape(len(s))
+        s, lat, fields, energies = self._training_arrays(spins, fields, energies, lattice)
         if not np.all(np.isfinite(fields)):
             raise ValueError("fields contain NaN or infinite values")
         rng = np.random.default_rng(self.seed)

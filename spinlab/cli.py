@@ -84,12 +84,10 @@ def _sweep_model(data, cutoff, args):
                  patience=args.patience, stop_patience=args.stop_patience)
     path = Path(args.models) / f"{data.plan['preset']}-rc{cutoff:g}" if args.models else None
     if path is not None and Path(f"{path}.npz").exists():
-        from .bp import _data_hash
-
         train, held = data.split()
         model = load_model(path)
         same = all(getattr(model, k) == v for k, v in hyper.items())
-        if same and model.training_hash_ == _data_hash(train.spins, train.fields, None):
+        if same and model.trained_on(train.spins, train.fields):
             print(f"reusing {path}.npz (r_c = {cutoff:g}), trained by an earlier run of this sweep")
             return model, {"held_out": evaluate_by_kind(model, held), "train_snapshots": len(train),
                            "held_out_snapshots": len(held), "epochs_run": model.metadata_.get("epochs_run")}

@@ -193,6 +193,10 @@ def test_save_and_load_give_identical_predictions(tmp_path):
     meta = json.loads((tmp_path / "model.json").read_text())
     assert meta["command"] == "pytest" and meta["descriptor"]["kind"] == "triangular"
     assert meta["training_hash"] == model.training_hash_ and meta["spinlab"]
+    # a loaded model knows its training data (what a resumed cutoff sweep relies on)
+    spins, fields, energies = heisenberg_data(LATTICE, 4)
+    assert again.trained_on(spins, fields, energies)
+    assert not again.trained_on(spins, fields) and not again.trained_on(spins, 1.01 * fields, energies)
 
 
 def test_damaged_or_mismatched_model_files_are_refused(tmp_path):
