@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = ["draw_spins", "draw_site_values", "draw_spectrum", "draw_structure_factor", "draw_parity",
-           "draw_loss_curves", "draw_neighborhood", "overview_figure", "draw_triangle_values"]
+           "draw_loss_curves", "draw_neighborhood", "overview_figure", "draw_triangle_values", "html_table"]
 
 
 def _axes(ax):
@@ -510,3 +510,18 @@ def draw_triangle_values(lattice, values, ax=None, *, cmap="RdBu_r", clim=None, 
     if label:
         ax.figure.colorbar(art, ax=ax, shrink=0.8, label=label)
     return art
+
+
+def html_table(header, rows):
+    """A table as HTML, which renders the same in Jupyter and in the built book (a printed table does not).
+
+    ``header`` is a sequence of column titles, ``rows`` a sequence of rows of the same
+    length; cells are formatted with ``str``.  Returns an ``IPython.display.HTML`` object.
+    """
+    from IPython.display import HTML
+
+    def cells(row, tag):
+        return "".join(f"<{tag}>{c}</{tag}>" for c in row)
+
+    body = "".join(f"<tr>{cells(row, 'td')}</tr>" for row in rows)
+    return HTML(f"<table><thead><tr>{cells(header, 'th')}</tr></thead><tbody>{body}</tbody></table>")
