@@ -39,6 +39,14 @@ def test_shipped_model_records_its_command_and_held_out_accuracy(name):
         assert held[kind]["torque_relative"] < torque_limit, (kind, held[kind])
 
 
+def test_a_missing_shipped_model_says_how_to_remake_it(monkeypatch, tmp_path):
+    import spinlab.models
+
+    monkeypatch.setattr(spinlab.models, "shipped_path", lambda name: tmp_path / name)
+    with pytest.raises(ValueError, match=r"missing.*spinlab train data/tetrahedral --out spinlab/models/tetrahedral"):
+        load_shipped("tetrahedral")
+
+
 @pytest.mark.parametrize("name", sorted(SHIPPED))
 def test_shipped_model_predicts_fresh_ed_fields_of_thermal_states(name):
     """New thermal snapshots, never seen in training: ED Langevin from the ideal order."""

@@ -30,5 +30,12 @@ def shipped_path(name: str) -> Path:
 
 
 def load_shipped(name: str) -> BPModel:
-    """Load a shipped model by name (see :data:`SHIPPED`)."""
-    return load_model(shipped_path(name))
+    """Load a shipped model by name (see :data:`SHIPPED`).
+
+    Raises ValueError, with the commands that remake it, when its files are missing or damaged.
+    """
+    try:
+        return load_model(shipped_path(name))
+    except ValueError as err:
+        raise ValueError(f"{err}; remake it with `python -m spinlab generate {name} --out data/{name}` and "
+                         f"`python -m spinlab train data/{name} --out spinlab/models/{name}`") from None
