@@ -50,6 +50,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from . import __version__
+from ._malloc import retain_freed_memory
 from ._numba import PARALLEL_MIN_SITES
 from .descriptors import Descriptor, FeatureScaler, SymmetricDescriptor, descriptor_from_config
 from .lattice import SquareLattice, TriangularLattice
@@ -252,16 +253,23 @@ class BPModel(_FieldModelBase):
         y, cache = self.network_.forward(G, order)
         return y, cache
 
-    def _gradients(self, lattice, spins, cache):
-        """∂(Σ_i y_io)/∂S for every output o: list of (N, 3) arrays."""
-        n = lattice.n_sites
-        grads = []
+    def _feature_cotangents(self, cache, n_sites):
+        """∂y_o/∂G for every output o, from a forward cache of ``n_sites`` rows: list of (n_sites, F)."""
+        cotangents = []
         for o in range(self.n_outputs):
-            weights = np.zeros((n, self.n_outputs))
+            weights = np.zeros((n_sites, self.n_outputs))
             weights[:, o] = 1.0
-            dG = self.network_.input_gradient(cache, weights) / self.scaler_.scale_
-            grads.append(self.descriptor.vjp(lattice, spins, dG))
-        return grads
+            cotangents.append(self.network_.input_gradient(cache, weights) / self.scaler_.scale_)
+        return cotangents
+
+    def _gradients(self, lattice, spins, cache):
+        """∂(Σ_i y_io)/∂S for every output o, from the forward cache of all sites: list of (N, 3) arrays."""
+        return [self.descriptor.vjp(lattice, spins, dG) for dG in self._feature_cotangents(cache, lattice.n_sites)]
+
+    def _block_cotangents(self, G, rows):
+        """The network's part of :meth:`Descriptor.pullback`: ∂y_o/∂G of one block of sites."""
+        _, cache = self.network_.forward(self.scaler_.transform(G), order=1)
+        return self._feature_cotangents(cache, len(G))
 
     def _parts(self, spins, grads):
         if self.outputs == "energy":
@@ -279,12 +287,12 @@ class BPModel(_FieldModelBase):
         damping-like parts; their sum is :meth:`predict_fields`); one-output model: ``{"E": H}``.
         """
         self._require_fitted()
+        retain_freed_memory()  # else page faults cost a third of the time at a few hundred sites (spinlab._malloc)
         s, lat, batch = self._configs(spins, lattice)
         parts = []
         with _blas_for(lat.n_sites, self.network_):
             for x in s:
-                _, cache = self._site_outputs(lat, x, order=1)
-                parts.append(self._parts(x, self._gradients(lat, x, cache)))
+                parts.append(self._parts(x, self.descriptor.pullback(lat, x, self._block_cotangents)))
         return {k: np.stack([p[k] for p in parts]) if batch else parts[0][k] for k in parts[0]}
 
     def predict_fields(self, spins, lattice=None) -> np.ndarray:

@@ -76,7 +76,9 @@ def test_mlp_input_gradient_and_tangent_parameter_gradient_match_finite_differen
 
 # -- exact fields and training gradients -----------------------------------------------------------------------
 @pytest.mark.parametrize("activation", ["silu", "tanh"])
-def test_predicted_fields_are_minus_the_gradient_of_the_model_energy(activation):
+@pytest.mark.parametrize("block_sites", [4096, 5], ids=["one-block", "blocks-of-5"])
+def test_predicted_fields_are_minus_the_gradient_of_the_model_energy(activation, block_sites, monkeypatch):
+    monkeypatch.setattr("spinlab.descriptors.descriptor.BLOCK_SITES", block_sites)
     model = tiny_model(activation=activation)
     spins = random_spins(LATTICE.n_sites, 50)
     field = model.predict_fields(spins)
@@ -90,7 +92,9 @@ def test_predicted_fields_are_minus_the_gradient_of_the_model_energy(activation)
     assert model.local_energies(spins).sum() == pytest.approx(model.predict_energy(spins))
 
 
-def test_two_potential_field_follows_its_formula():
+@pytest.mark.parametrize("block_sites", [4096, 5], ids=["one-block", "blocks-of-5"])
+def test_two_potential_field_follows_its_formula(block_sites, monkeypatch):
+    monkeypatch.setattr("spinlab.descriptors.descriptor.BLOCK_SITES", block_sites)
     spins = np.stack([random_spins(LATTICE.n_sites, k) for k in range(4)])
     model = BPModel(DESCRIPTOR, hidden=(6,), outputs="two-potential", epochs=1, progress=False).fit(
         spins, np.stack([two_potential_field(LATTICE, s) for s in spins]))

@@ -188,6 +188,27 @@ def test_vjp_and_jvp_equal_central_finite_differences(descriptor, lattice):
     assert np.sum(vjp * tangent) == pytest.approx(np.sum(cotangent * jvp), rel=1e-12)
 
 
+@pytest.mark.parametrize("descriptor", [SymmetricDescriptor("triangular", 2.0), BondListDescriptor("triangular", 2.0)],
+                         ids=["symmetric", "raw"])
+def test_blocked_pullback_equals_the_whole_lattice_vjp(descriptor):
+    """Blocks of 7 sites (not a divisor of N): each block sees its own features, gradients are unchanged."""
+    lattice = TriangularLattice(12)
+    spins = random_spins(lattice.n_sites, 3)
+    G = descriptor.features(lattice, spins)
+    cotangent = np.random.default_rng(4).standard_normal(G.shape)
+    seen = []
+
+    def site_cotangents(block, rows):
+        seen.append(np.array_equal(block, G[rows]))
+        return [cotangent[rows], -2.0 * cotangent[rows]]
+
+    first, second = descriptor.pullback(lattice, spins, site_cotangents, block_sites=7)
+    assert len(seen) == -(-lattice.n_sites // 7) and all(seen)
+    whole = descriptor.vjp(lattice, spins, cotangent)
+    np.testing.assert_allclose(first, whole, rtol=1e-13, atol=1e-13)
+    np.testing.assert_allclose(second, -2.0 * whole, rtol=1e-13, atol=1e-13)
+
+
 def toy_site_energy_field(descriptor, lattice, spins, weights):
     """H = -dE/dS for E = sum_i sum_k tanh(G_ik w_k / scale_k), a random smooth site energy."""
     G = descriptor.features(lattice, spins)

@@ -28,6 +28,8 @@ global spin rotations.
 Both give exact derivatives: :meth:`~Descriptor.vjp` (cotangent (N, F) -> gradient
 (N, 3), what fields need) and :meth:`~Descriptor.jvp` (direction (N, 3) -> change of
 G (N, F), what training on fields needs), without building the Jacobian.
+:meth:`~Descriptor.pullback` runs features -> site function -> cotangent block by block
+of sites, so that a large lattice never holds its features at once (model prediction).
 
 Every descriptor includes the centre's self-product :math:`|\mathbf S_0|^2` (orbit 0):
 it is 1 for unit spins, but its gradient :math:`2\mathbf S_0` lets a model represent the
@@ -50,7 +52,6 @@ from __future__ import annotations
 
 import itertools
 import weakref
-from abc import ABC, abstractmethod
 
 import numpy as np
 
@@ -65,9 +66,12 @@ __all__ = ["Descriptor", "SymmetricDescriptor", "BondListDescriptor", "descripto
 _LATTICES = {"triangular": TriangularLattice, "square": SquareLattice}
 #: Default pair range ℓ_max (capped by the cutoff): the configurations of physics.md §5.3.
 DEFAULT_PAIR_RANGE = {"triangular": 2.0, "square": 2.3}
+#: Sites per block of :meth:`Descriptor.pullback` (a few MB of features and activations per block:
+#: they stay in the last-level cache; 2048 sites or more keep the threaded kernels).
+BLOCK_SITES = 2048
 
 
-class Descriptor(ABC):
+class Descriptor:
     """Common machinery: neighbourhood, bond pairs and their orbits, binding to lattices.
 
     Parameters
@@ -142,9 +146,10 @@ class Descriptor(ABC):
             self._bound[lattice] = (np.ascontiguousarray(table), source)
         return self._bound[lattice]
 
-    def _products(self, lattice, spins):
-        table, _ = self._binding(lattice)
-        x = np.empty((lattice.n_sites, len(self.pairs) + len(self._triples)))
+    def _products(self, lattice, spins, rows=slice(None)):
+        """Products x (n, P) of the sites ``rows`` (a slice)."""
+        table = self._binding(lattice)[0][rows]
+        x = np.empty((len(table), len(self.pairs) + len(self._triples)))
         kernels.products(table, spins, self.pairs, self._triples, x)
         return x
 
@@ -154,30 +159,68 @@ class Descriptor(ABC):
         kernels.products_vjp(source, table, spins, self.pairs, self._triples, np.ascontiguousarray(cotangent), out)
         return out
 
-    def _products_jvp(self, lattice, spins, tangent):
-        table, _ = self._binding(lattice)
-        out = np.empty((lattice.n_sites, len(self.pairs) + len(self._triples)))
-        kernels.products_jvp(table, spins, tangent, self.pairs, self._triples, out)
-        return out
-
     def _check(self, lattice, spins):
         return np.ascontiguousarray(as_spins(spins, lattice.n_sites))
 
+    # -- the invariants layer: the identity here, overridden by the symmetric descriptor -------------------
+    def _invariants(self, x):
+        return x
+
+    def _invariants_vjp(self, x, cotangent, out):
+        out[:] = cotangent
+
+    def _invariants_jvp(self, x, xdot):
+        return xdot
+
     # -- the public interface ----------------------------------------------------------------------------
-    @abstractmethod
     def features(self, lattice: Lattice, spins) -> np.ndarray:
         """Features G (N, F) of every site."""
+        return self._invariants(self._products(lattice, self._check(lattice, spins)))
 
-    @abstractmethod
     def vjp(self, lattice: Lattice, spins, cotangent) -> np.ndarray:
         r"""Vector-Jacobian product :math:`\partial(\sum_i \bar G_i\cdot G_i)/\partial\mathbf S`, shape (N, 3).
 
         With ``cotangent`` = ∂ε/∂G of a site-energy model this is ∂E/∂S = -H.
         """
+        spins = self._check(lattice, spins)
+        x = self._products(lattice, spins)
+        xbar = np.empty_like(x)
+        self._invariants_vjp(x, np.ascontiguousarray(cotangent, dtype=float), xbar)
+        return self._products_vjp(lattice, spins, xbar)
 
-    @abstractmethod
     def jvp(self, lattice: Lattice, spins, tangent) -> np.ndarray:
         r"""Jacobian-vector product :math:`\sum_j (\partial G_i/\partial\mathbf S_j)\,\dot{\mathbf S}_j`, shape (N, F)."""
+        spins = self._check(lattice, spins)
+        table, _ = self._binding(lattice)
+        xdot = np.empty((lattice.n_sites, len(self.pairs) + len(self._triples)))
+        kernels.products_jvp(table, spins, np.ascontiguousarray(tangent, dtype=float), self.pairs, self._triples, xdot)
+        return self._invariants_jvp(self._products(lattice, spins), xdot)
+
+    def pullback(self, lattice: Lattice, spins, site_cotangents, block_sites: int | None = None) -> list:
+        r"""Gradients :math:`\partial(\sum_i \varepsilon_o(G_i))/\partial\mathbf S`, one (N, 3) array per output o.
+
+        ``site_cotangents(G, rows)`` gets the features G of the sites ``rows`` (a slice)
+        and returns the list of :math:`\partial\varepsilon_o/\partial G` for them.  The sites
+        are processed in blocks of ``block_sites`` (default :data:`BLOCK_SITES`): the features, the cotangents and the
+        intermediates of ε then exist for one block at a time and stay in cache on a large
+        lattice.  Only the cotangents of the products are kept for all sites, because the
+        last step gathers every site's gradient from its neighbours' entries.
+        """
+        spins = self._check(lattice, spins)
+        n = lattice.n_sites
+        block_sites = BLOCK_SITES if block_sites is None else int(block_sites)
+        if block_sites < 1:
+            raise ValueError(f"block_sites must be positive, got {block_sites}")
+        xbars = None
+        for start in range(0, n, block_sites):
+            rows = slice(start, min(n, start + block_sites))
+            x = self._products(lattice, spins, rows)
+            cotangents = site_cotangents(self._invariants(x), rows)
+            if xbars is None:
+                xbars = [np.empty((n, x.shape[1])) for _ in cotangents]
+            for xbar, cotangent in zip(xbars, cotangents):
+                self._invariants_vjp(x, np.ascontiguousarray(cotangent, dtype=float), xbar[rows])
+        return [self._products_vjp(lattice, spins, xbar) for xbar in xbars]
 
 
 class SymmetricDescriptor(Descriptor):
@@ -264,24 +307,16 @@ class SymmetricDescriptor(Descriptor):
         return np.concatenate([x[:, a:b] @ u.T for u, a, b in zip(U, self._orbit_offset[:-1], self._orbit_offset[1:])],
                               axis=1)
 
-    def features(self, lattice, spins):
-        x = self._products(lattice, self._check(lattice, spins))
-        out = np.empty((lattice.n_sites, self.n_features))
+    def _invariants(self, x):
+        out = np.empty((len(x), self.n_features))
         kernels.invariants(x, *self._layer_args(), out)
         return out
 
-    def vjp(self, lattice, spins, cotangent):
-        spins = self._check(lattice, spins)
-        x = self._products(lattice, spins)
-        xbar = np.empty_like(x)
-        kernels.invariants_vjp(x, np.ascontiguousarray(cotangent, dtype=float), *self._layer_args(), xbar)
-        return self._products_vjp(lattice, spins, xbar)
+    def _invariants_vjp(self, x, cotangent, out):
+        kernels.invariants_vjp(x, cotangent, *self._layer_args(), out)
 
-    def jvp(self, lattice, spins, tangent):
-        spins = self._check(lattice, spins)
-        x = self._products(lattice, spins)
-        xdot = self._products_jvp(lattice, spins, np.ascontiguousarray(tangent, dtype=float))
-        out = np.empty((lattice.n_sites, self.n_features))
+    def _invariants_jvp(self, x, xdot):
+        out = np.empty((len(x), self.n_features))
         kernels.invariants_jvp(x, xdot, *self._layer_args(), out)
         return out
 
@@ -304,15 +339,6 @@ class BondListDescriptor(Descriptor):
         v = self.stencil.vectors
         self.feature_names = ([f"S{j}·S{k} (|d|={np.linalg.norm(v[j] - v[k]):.3g})" for j, k in self.pairs]
                               + [f"χ(0,{j},{k})" for _, j, k in self._triples])
-
-    def features(self, lattice, spins):
-        return self._products(lattice, self._check(lattice, spins))
-
-    def vjp(self, lattice, spins, cotangent):
-        return self._products_vjp(lattice, self._check(lattice, spins), cotangent)
-
-    def jvp(self, lattice, spins, tangent):
-        return self._products_jvp(lattice, self._check(lattice, spins), np.ascontiguousarray(tangent, dtype=float))
 
 
 def descriptor_from_config(config: dict) -> Descriptor:
