@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 import spinlab
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -84,3 +86,49 @@ def test_readme_chapter_table_tells_the_truth():
         else:
             assert not link, f"a planned chapter should not link a notebook: {row}"
     assert sorted(working) == notebooks()
+
+
+def _book_extension():
+    sys.path.insert(0, str(ROOT / "book" / "_ext"))
+    try:
+        import kernel_messages
+    finally:
+        sys.path.pop(0)
+    return kernel_messages
+
+
+class _LateWakingSocket:
+    """A socket whose message arrives at ``arrival`` but whose poll only notices it when the poll
+    times out: the behaviour of jupyter/nbclient#312."""
+
+    def __init__(self, arrival):
+        self.arrival = arrival
+
+    async def poll(self, timeout_ms):
+        import asyncio
+        import time
+
+        await asyncio.sleep(timeout_ms / 1000)
+        return int(time.monotonic() >= self.arrival)
+
+    async def _recv(self):
+        return {"msg_type": "execute_reply"}
+
+
+def test_book_build_reads_a_kernel_message_within_a_slice_of_its_arrival():
+    import asyncio
+    import time
+    from queue import Empty
+    from types import SimpleNamespace
+
+    get_msg = _book_extension()._get_msg
+    channel = SimpleNamespace(socket=_LateWakingSocket(time.monotonic() + 0.3))
+    channel._recv = channel.socket._recv
+    start = time.monotonic()
+    assert asyncio.run(get_msg(channel, timeout=30))["msg_type"] == "execute_reply"
+    assert time.monotonic() - start < 1.0  # not the 30 s timeout
+    channel.socket.arrival = time.monotonic() + 60
+    start = time.monotonic()
+    with pytest.raises(Empty):
+        asyncio.run(get_msg(channel, timeout=0.5))
+    assert 0.5 <= time.monotonic() - start < 1.0
