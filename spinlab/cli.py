@@ -129,6 +129,20 @@ def _reproduce_chiral_order(args) -> int:
     return 0
 
 
+def _reproduce_locality(args) -> int:
+    from . import reproduce
+    from .trajectory import save_npz
+
+    arrays, summary = reproduce.locality(args.preset, L=args.L, radii=args.radii, temperatures=args.temperatures,
+                                         steps=args.steps)
+    out = Path(args.out or DATA_DIR / f"locality-{args.preset}.npz")
+    save_npz(out, arrays, {**summary, "kind": "locality", "command": command_line(args.argv)})
+    print("share of H_perp from beyond R, R = " + ", ".join(f"{R:g}" for R in args.radii))
+    for name in summary["classes"]:
+        print(f"{name:>16}: " + ", ".join(f"{v:.3f}" for v in arrays[f"{name}/share"]))
+    return 0
+
+
 def _reproduce_coarsening(args) -> int:
     from . import reproduce
     from .models import load_shipped
@@ -233,6 +247,16 @@ def add_commands(subparsers) -> None:
     t.add_argument("--steps", type=int, default=3000)
     t.add_argument("--out", default=None)
     t.set_defaults(run=_reproduce_chiral_order)
+    g = runs.add_parser("locality", help="how far ED fields reach, for random and thermal spins")
+    g.add_argument("preset", nargs="?", default="tetrahedral", choices=["120-degree", "tetrahedral"])
+    g.add_argument("--L", type=int, default=18, help="ED on the triangular L x L lattice (default 18)")
+    g.add_argument("--radii", type=float, nargs="+", default=[2.0, 3.0, 4.0, 5.0],
+                   help="R in lattice spacings: spins farther than R are replaced")
+    g.add_argument("--temperatures", type=float, nargs="+", default=[0.005, 0.01, 0.02],
+                   help="kT of the thermal classes (two ED Langevin states each)")
+    g.add_argument("--steps", type=int, default=300, help="ED Langevin steps of dt = 0.1 from the ideal order")
+    g.add_argument("--out", default=None)
+    g.set_defaults(run=_reproduce_locality)
     q = runs.add_parser("coarsening", help="thermal quench of the chiral phase: domain growth L(t)")
     q.add_argument("--L", type=int, default=96)
     q.add_argument("--kT", type=float, default=0.005)

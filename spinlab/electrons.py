@@ -335,11 +335,13 @@ class SDModel:
         return self._occupations(self.spectrum(spins))[2]
 
 
-def field_locality(model, spins, radius: float, *, centres=(0,), samples: int = 4, seed=None) -> float:
+def field_locality(model, spins, radius: float, *, centres=(0,), samples: int = 4, seed=None,
+                   environments=None) -> float:
     r"""Share of a site's transverse field that comes from spins farther than ``radius``.
 
     For each centre site i and each sample, every spin at minimal-image distance
-    :math:`|\mathbf r_j - \mathbf r_i| > R` is replaced by a random one and the change of the
+    :math:`|\mathbf r_j - \mathbf r_i| > R` is replaced (by a random spin, or by the spin of
+    another configuration: ``environments``) and the change of the
     transverse field :math:`\mathbf H_{\perp,i} = \mathbf H_i - (\mathbf H_i\cdot\mathbf S_i)\mathbf S_i`
     (the part that exerts the torque) is recorded.  A model whose fields depend only on
     spins within R gives 0; a force field with cutoff :math:`2r_c \le R` cannot represent the
@@ -356,6 +358,11 @@ def field_locality(model, spins, radius: float, *, centres=(0,), samples: int = 
     samples : int
         Re-randomizations per centre.
     seed : int or numpy.random.Generator, optional
+    environments : sequence of (N, 3) arrays, optional
+        Configurations whose far spins replace those of ``spins``, one sample each, instead
+        of random spins (``samples`` and ``seed`` are then unused).  Another thermal state
+        at the same temperature asks how local the field is *within* that ensemble; random
+        far spins ask it for any environment.
 
     Returns
     -------
@@ -367,13 +374,15 @@ def field_locality(model, spins, radius: float, *, centres=(0,), samples: int = 
     rng = np.random.default_rng(seed)
     reference = transverse(spins, model.exchange_field(spins))
     changes = []
+    if environments is not None:
+        environments = [as_spins(e, lattice.n_sites) for e in environments]
     for i in centres:
         far = np.linalg.norm(lattice.displacement(i, np.arange(lattice.n_sites)), axis=-1) > radius + 1e-9
         if not far.any():
             raise ValueError(f"no site is farther than R = {radius} from site {i} on this lattice")
-        for _ in range(samples):
+        for k in range(samples if environments is None else len(environments)):
             perturbed = spins.copy()
-            perturbed[far] = random_spins(int(far.sum()), rng)
+            perturbed[far] = random_spins(int(far.sum()), rng) if environments is None else environments[k][far]
             changes.append(transverse(spins[i], model.exchange_field(perturbed)[i]) - reference[i])
     return float(np.sqrt(np.mean(np.square(changes))) / np.sqrt(np.mean(np.square(reference))))
 

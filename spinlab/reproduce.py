@@ -13,14 +13,14 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from .dynamics import SemiImplicitMidpoint
-from .electrons import SDModel
+from .electrons import SDModel, field_locality
 from .lattice import TriangularLattice
 from .observables import (TETRAHEDRAL_CHIRALITY, chirality_structure_factor, domain_size, radial_average,
                           scalar_chirality, standard_observables)
-from .spins import random_spins, tetrahedral
+from .spins import TEXTURES, random_spins, tetrahedral
 from .trajectory import load_npz, run, save_npz
 
-__all__ = ["compare_orders", "quench", "coarsening", "chirality_vs_temperature", "fit_growth_exponent",
+__all__ = ["compare_orders", "quench", "coarsening", "chirality_vs_temperature", "locality", "fit_growth_exponent",
            "growth_exponents", "ORDER_PEAKS"]
 
 #: Bragg peaks and their ideal weights: the signature of each order.
@@ -173,6 +173,46 @@ def chirality_vs_temperature(model, temperatures, *, L: int = 24, steps: int = 2
         spread.append(late.std())
     return {"temperatures": np.asarray(temperatures, float), "order": np.array(order), "spread": np.array(spread),
             "L": L, "steps": steps}
+
+
+def locality(preset: str, *, L: int = 18, radii=(2.0, 3.0, 4.0, 5.0), temperatures=(0.005, 0.01, 0.02),
+             steps: int = 300, seeds=(11, 12), centres=None, dt: float = 0.1, alpha: float = 1.0,
+             progress: bool = True) -> tuple[dict, dict]:
+    """How far the ED exchange field reaches, for disordered and for thermal spins.
+
+    Each class holds two configurations: random spins (``random_spins(N, seed)``), or the
+    end states of ED-driven Langevin runs of ``steps`` from the ideal order at one
+    temperature.  For every radius R, :func:`~spinlab.electrons.field_locality` replaces the
+    spins beyond R of each configuration by those of the other one of its class, at every
+    site of ``centres`` (default: 16 sites N/16 apart): the share of the transverse field
+    that a model seeing only R cannot know *within that class*.  A force field with cutoff
+    r_c sees R = 2 r_c.
+    Returns ``(arrays, summary)`` for :func:`spinlab.trajectory.save_npz`: per class its
+    two states and the shares at ``radii``.
+    """
+    if len(seeds) != 2:
+        raise ValueError(f"each class needs two configurations: pass two seeds, got {seeds!r}")
+    ed = SDModel.from_preset(preset, L)
+    lattice = ed.lattice
+    if centres is None:
+        centres = range(0, lattice.n_sites, max(1, lattice.n_sites // 16))[:16]
+    centres = tuple(int(i) for i in centres)
+    states = {"random": [random_spins(lattice.n_sites, seed) for seed in seeds]}
+    runs = [(kT, seed) for kT in temperatures for seed in seeds]
+    for kT, seed in tqdm(runs, desc=f"ED Langevin {L}x{L}", disable=not progress):
+        trajectory = run(TEXTURES[preset](lattice), ed, SemiImplicitMidpoint(dt, alpha, kT=kT), steps,
+                         record_every=steps, seed=seed, progress=False)
+        states.setdefault(f"thermal-{kT:g}", []).append(trajectory.final_spins)
+    arrays = {}
+    for name, (a, b) in states.items():
+        arrays[f"{name}/states"] = np.stack([a, b])
+        # both directions: a with the far spins of b, and b with those of a
+        arrays[f"{name}/share"] = np.array([np.sqrt(np.mean([
+            field_locality(ed, x, R, centres=centres, environments=[y]) ** 2 for x, y in ((a, b), (b, a))]))
+            for R in radii])
+    summary = {"preset": preset, "L": L, "radii": list(radii), "temperatures": list(temperatures), "steps": steps,
+               "seeds": list(seeds), "centres": list(centres), "dt": dt, "alpha": alpha, "classes": list(states)}
+    return arrays, summary
 
 
 def fit_growth_exponent(times, sizes, window) -> float:

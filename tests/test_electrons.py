@@ -237,6 +237,11 @@ def test_field_locality_sees_exactly_the_range_of_a_short_range_model():
     assert field_locality(nearest, spins, 0.5, centres=(0, 9), samples=3, seed=0) > 0.3
     with pytest.raises(ValueError, match="farther"):
         field_locality(nearest, spins, 10.0)
+    # far spins from given environments: the own configuration changes nothing, another one does
+    other = random_spins(lattice.n_sites, 6)
+    assert field_locality(nearest, spins, 0.5, centres=(0, 9), environments=[spins]) == 0.0
+    assert field_locality(nearest, spins, 1.0, centres=(0, 9), environments=[other]) < 1e-14
+    assert field_locality(nearest, spins, 0.5, centres=(0, 9), environments=[other]) > 0.3
 
 
 def test_quarter_filled_fields_of_disordered_spins_reach_beyond_four_spacings():

@@ -12,7 +12,7 @@ import pytest
 
 from spinlab.cli import DATA_DIR
 from spinlab.dynamics import SemiImplicitMidpoint
-from spinlab.electrons import SDModel
+from spinlab.electrons import SDModel, field_locality
 from spinlab.lattice import TriangularLattice
 from spinlab.models import SHIPPED, load_shipped, shipped_path
 from spinlab.observables import (TETRAHEDRAL_CHIRALITY, domain_size, peak_weights, scalar_chirality,
@@ -99,6 +99,28 @@ def test_chiral_order_is_lost_on_heating():
     assert order[0] > 0.9 and order[-1] < 0.3, order  # ordered when cold, finite-size noise when hot
     # falls with temperature, up to the run-to-run spread
     assert np.all(np.diff(order) < 2 * arrays["spread"][1:] + 0.02), order
+
+
+def test_tetrahedral_fields_are_local_for_thermal_spins_and_not_for_random_ones():
+    """The evidence behind the tetrahedral model's accuracy (chapter 6): within the thermal ensemble the
+    spins beyond R = 2 r_c = 4 carry a few percent of the torque, for random spins tens of percent."""
+    arrays, meta = load_npz(DATA_DIR / "locality-tetrahedral.npz")
+    assert meta["command"].startswith("spinlab reproduce locality") and meta["L"] >= 18
+    radii = list(meta["radii"])
+    four = radii.index(4.0)
+    thermal = [name for name in meta["classes"] if name.startswith("thermal")]
+    assert len(thermal) == len(meta["temperatures"]) >= 2
+    for name in thermal:
+        share = arrays[f"{name}/share"]
+        assert np.all(np.diff(share) < 0) and share[four] < 0.1, (name, share)
+        assert share[four] < arrays["random/share"][four] / 4, (name, share)
+    assert arrays["random/share"][four] > 0.2, arrays["random/share"]
+    # recompute one entry from the stored states with fresh ED fields
+    ed = SDModel.from_preset(meta["preset"], meta["L"])
+    a, b = arrays[f"{thermal[-1]}/states"]
+    fresh = np.sqrt(np.mean([field_locality(ed, x, 4.0, centres=meta["centres"], environments=[y]) ** 2
+                             for x, y in ((a, b), (b, a))]))
+    assert fresh == pytest.approx(arrays[f"{thermal[-1]}/share"][four], rel=1e-9)
 
 
 def test_coarsening_domain_sizes_and_growth_exponent():
