@@ -20,7 +20,8 @@ from .observables import (TETRAHEDRAL_CHIRALITY, chirality_structure_factor, dom
 from .spins import TEXTURES, random_spins, tetrahedral
 from .trajectory import load_npz, run, save_npz
 
-__all__ = ["compare_orders", "quench", "coarsening", "chirality_vs_temperature", "locality", "fit_growth_exponent",
+__all__ = ["compare_orders", "quench", "coarsening", "chirality_vs_temperature", "locality", "mutual_locality",
+           "fit_growth_exponent",
            "growth_exponents", "ORDER_PEAKS"]
 
 #: Bragg peaks and their ideal weights: the signature of each order.
@@ -206,13 +207,17 @@ def locality(preset: str, *, L: int = 18, radii=(2.0, 3.0, 4.0, 5.0), temperatur
     arrays = {}
     for name, (a, b) in states.items():
         arrays[f"{name}/states"] = np.stack([a, b])
-        # both directions: a with the far spins of b, and b with those of a
-        arrays[f"{name}/share"] = np.array([np.sqrt(np.mean([
-            field_locality(ed, x, R, centres=centres, environments=[y]) ** 2 for x, y in ((a, b), (b, a))]))
-            for R in radii])
+        arrays[f"{name}/share"] = np.array([mutual_locality(ed, a, b, R, centres) for R in radii])
     summary = {"preset": preset, "L": L, "radii": list(radii), "temperatures": list(temperatures), "steps": steps,
                "seeds": list(seeds), "centres": list(centres), "dt": dt, "alpha": alpha, "classes": list(states)}
     return arrays, summary
+
+
+def mutual_locality(model, a, b, radius: float, centres) -> float:
+    """:func:`~spinlab.electrons.field_locality` of two configurations of one class, each with the
+    spins beyond ``radius`` taken from the other (rms of the two directions)."""
+    return float(np.sqrt(np.mean([field_locality(model, x, radius, centres=centres, environments=[y]) ** 2
+                                  for x, y in ((a, b), (b, a))])))
 
 
 def fit_growth_exponent(times, sizes, window) -> float:

@@ -1,10 +1,14 @@
 """The repository's packaging promises: one dependency list, a CLI, clean notebooks, a complete book."""
 
+import asyncio
 import json
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
+from queue import Empty
+from types import SimpleNamespace
 
 import pytest
 
@@ -105,9 +109,6 @@ class _LateWakingSocket:
         self.arrival = arrival
 
     async def poll(self, timeout_ms):
-        import asyncio
-        import time
-
         await asyncio.sleep(timeout_ms / 1000)
         return int(time.monotonic() >= self.arrival)
 
@@ -116,11 +117,6 @@ class _LateWakingSocket:
 
 
 def test_book_build_reads_a_kernel_message_within_a_slice_of_its_arrival():
-    import asyncio
-    import time
-    from queue import Empty
-    from types import SimpleNamespace
-
     get_msg = _book_extension()._get_msg
     channel = SimpleNamespace(socket=_LateWakingSocket(time.monotonic() + 0.3))
     channel._recv = channel.socket._recv
