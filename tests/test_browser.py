@@ -1,19 +1,29 @@
-"""In a real browser, a notebook's slider redraws its figure.
+"""Real-browser tests: the built book works offline, and a notebook's slider redraws its figure.
 
-JupyterLab runs headless on a free port; Debian's Chromium (driven by Playwright) opens the
-notebook, runs all cells, moves the first ipywidgets slider and checks that the matplotlib
-image in the same output changed. This is what nbval cannot see: the widget JavaScript, the
-comm round trip to the kernel, and the redraw.
+Debian's Chromium, driven by Playwright, does what nbval cannot:
+
+- ``test_book_pages_render_offline`` serves the built book (``_build/html``, made by
+  ``make book``) on localhost and opens every page with every other host blocked, checking
+  that each page loads with no console error, no failed request, all math typeset by the
+  vendored MathJax and no broken image.
+- ``test_slider_redraws_figure`` runs JupyterLab headless on a free port, opens a notebook,
+  runs all cells, moves the first ipywidgets slider and checks that the matplotlib image in the
+  same output changed: the widget JavaScript, the comm round trip to the kernel, and the redraw.
 """
 
 import contextlib
+import functools
+import http.server
 import json
 import os
+import posixpath
+import re
 import secrets
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -182,3 +192,188 @@ def test_slider_redraws_figure(sync_playwright, lab, tmp_path):
         finally:
             browser.close()
     assert after and after != before
+
+
+# --- The built book, offline ------------------------------------------------------------------
+
+# `make book` builds it here; SPINLAB_BOOK_HTML names another build (jupyter-book --path-output).
+BOOK_HTML = Path(os.environ.get("SPINLAB_BOOK_HTML", ROOT / "_build" / "html"))
+PAGE_TIMEOUT = 30_000  # ms: load, widgets and math of one page
+# Widgets render after the page's load event: wait until each saved view has its subarea.
+WIDGETS_RENDERED = """() => [...document.querySelectorAll(
+        'script[type="application/vnd.jupyter.widget-view+json"]')]
+    .every(s => s.parentElement.querySelector('.widget-subarea > *'))"""
+# MathJax 3 resolves startup.promise when the page is typeset; the widget labels queued through
+# book/_static/widgets/setup.js are chained on it.
+MATH_TYPESET = """async () => {
+    const mj = window.MathJax;
+    if (mj && mj.startup && mj.startup.promise) await mj.startup.promise;
+    return true;
+}"""
+# Everything a reader should see rendered, as data for the assertions below.
+PAGE_REPORT = """async () => {
+    const images = [...document.images];
+    for (const img of images) if (img.loading === 'lazy') img.loading = 'eager';
+    await Promise.all(images.map(img => img.decode().catch(() => null)));
+    // Raw TeX left in text a reader sees; code and MathJax's own output are not prose.
+    const skip = 'pre, code, script, style, textarea, mjx-container, .highlight';
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    const rawTex = [];
+    for (let node; (node = walker.nextNode());) {
+        const text = node.textContent;
+        if (/\\\\\\(|\\\\\\[|\\$\\$/.test(text) && !node.parentElement.closest(skip))
+            rawTex.push(text.trim().slice(0, 80));
+    }
+    const math = [...document.querySelectorAll('.math')];
+    return {
+        rawTex,
+        untypeset: math.filter(m => !m.querySelector('mjx-container'))
+                       .map(m => m.textContent.trim().slice(0, 80)),
+        // TeX errors, and undefined macros (MathJax shows their names in red).
+        texErrors: [...document.querySelectorAll(
+                        'mjx-merror, mjx-assistive-mml mtext[mathcolor="red"]')]
+                       .map(e => (e.getAttribute('data-mjx-error') || e.textContent).slice(0, 80)),
+        brokenImages: images.filter(img => !(img.complete && img.naturalWidth > 0))
+                            .map(img => (img.getAttribute('src') || '').slice(0, 80)),
+    };
+}"""
+
+
+def _book_pages():
+    """Every HTML page of the built book, as paths relative to _build/html."""
+    skip = {"_static", "_sources", "_images", "reports"}
+    return sorted(
+        path.relative_to(BOOK_HTML).as_posix() for path in BOOK_HTML.rglob("*.html")
+        if not skip & set(path.relative_to(BOOK_HTML).parts[:-1])
+    )
+
+
+def _redirect(rel):
+    """The page that `rel` forwards to by a meta refresh (jupyter-book's index.html), or None."""
+    html = (BOOK_HTML / rel).read_text(errors="replace")
+    refresh = r"""<meta\s+http-equiv=["']refresh["']\s+content=["'][^"']*url=([^"']+)["']"""
+    match = re.search(refresh, html, re.IGNORECASE)
+    return posixpath.normpath(posixpath.join(posixpath.dirname(rel), match[1])) if match else None
+
+
+def _toc_pages():
+    """The pages _toc.yml asks for (root and chapters), as HTML paths."""
+    import yaml  # PyYAML comes with jupyter-book and JupyterLab
+
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    files = [toc["root"]]
+    stack = [toc]
+    while stack:
+        entry = stack.pop()
+        for key in ("parts", "chapters", "sections"):
+            for child in entry.get(key, []):
+                if "file" in child:
+                    files.append(child["file"])
+                stack.append(child)
+    return sorted(f + ".html" for f in files)
+
+
+@pytest.fixture(scope="module")
+def book_server():
+    """The built book on a local HTTP server (stdlib); yields its base URL."""
+    if not (BOOK_HTML / "index.html").is_file():
+        pytest.fail(f"{BOOK_HTML} has no built book: run `make book` first (CI builds it before "
+                    "`make test`)")
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(Quiet, directory=str(BOOK_HTML)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+def _check_page(context, base, rel, shot):
+    """Open page `rel` of the book at `base`; return its problems as lines (none: it is fine)."""
+    problems = []
+    page = context.new_page()
+    page.on("console", lambda m: m.type == "error" and problems.append(f"console error: {m.text}"))
+    page.on("pageerror", lambda e: problems.append(f"uncaught exception: {e}"))
+    # Requests to other hosts fail too, blocked: the test reports those as needing the network.
+    page.on("requestfailed", lambda r: r.url.startswith(base) and
+            problems.append(f"request failed: {r.url} ({r.failure})"))
+    page.on("response", lambda r: r.status >= 400 and problems.append(f"HTTP {r.status}: {r.url}"))
+    try:
+        page.goto(base + rel, wait_until="load", timeout=PAGE_TIMEOUT)
+        page.wait_for_function(WIDGETS_RENDERED, timeout=PAGE_TIMEOUT)
+        page.evaluate(MATH_TYPESET)
+        report = page.evaluate(PAGE_REPORT)
+        # Late console errors (e.g. a widget label typeset after the page) arrive by now.
+        page.wait_for_timeout(200)
+    except Exception as exc:  # a page that does not finish loading is a problem, not a crash
+        problems.append(f"did not finish rendering: {str(exc).splitlines()[0]}")
+        report = {}
+    for text in report.get("rawTex", []):
+        problems.append(f"unrendered math: {text!r}")
+    for text in report.get("untypeset", []):
+        problems.append(f"math element without MathJax output: {text!r}")
+    for text in report.get("texErrors", []):
+        problems.append(f"MathJax error: {text!r}")
+    for src in report.get("brokenImages", []):
+        problems.append(f"broken image: {src}")
+    found = list(problems)  # what closing the page cancels is not a problem of the page
+    if found:
+        with contextlib.suppress(Exception):
+            page.screenshot(path=str(shot), full_page=True)
+    page.close()
+    return found
+
+
+def test_book_pages_render_offline(sync_playwright, book_server, tmp_path):
+    """Every page of the built book renders completely with no network."""
+    pages = _book_pages()
+    missing = sorted(set(_toc_pages()) - set(pages))
+    assert not missing, f"pages of _toc.yml missing from {BOOK_HTML}: {missing}"
+
+    external, failures = [], {}
+
+    def only_localhost(route):
+        if route.request.url.startswith(book_server):
+            route.continue_()
+        else:
+            external.append(route.request.url)
+            route.abort("blockedbyclient")
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            for rel in pages:
+                target = _redirect(rel)
+                if target is not None:  # nothing to render: the target is checked as a page
+                    if target not in pages:
+                        failures[rel] = [f"redirects to {target}, which is not in the book"]
+                    continue
+                # A fresh context per page: every page is a first visit (no stored state).
+                context = browser.new_context(viewport={"width": 1400, "height": 1000})
+                context.route("**/*", only_localhost)
+                before = len(external)
+                problems = _check_page(context, book_server, rel,
+                                       tmp_path / (rel.replace("/", "_") + ".png"))
+                problems += [f"needs the network: {u}" for u in external[before:]]
+                context.close()
+                if problems:
+                    failures[rel] = problems
+        finally:
+            browser.close()
+
+    def listing(lines, most=12):
+        lines = list(dict.fromkeys(lines))  # each distinct problem once, in order
+        more = [f"... and {len(lines) - most} more"] if len(lines) > most else []
+        return "\n".join(f"    {line}" for line in lines[:most] + more)
+
+    report = "\n".join(f"{rel}:\n{listing(lines)}" for rel, lines in failures.items())
+    assert not failures, (f"{len(failures)} of {len(pages)} pages do not render cleanly offline "
+                          f"(screenshots in {tmp_path}):\n{report}")
