@@ -1,11 +1,17 @@
-"""Matplotlib drawings of spin textures, fields and spectra, shared by the notebooks."""
+"""Matplotlib drawings of spin textures, fields and spectra, and what the book's chapters share.
+
+The force-field chapters (120-degree and tetrahedral order) share the model card, the reference
+snapshots and their parity figure, and the ED-vs-ML relaxation results (the end of this module).
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
 __all__ = ["draw_spins", "draw_site_values", "draw_spectrum", "draw_structure_factor", "draw_parity",
-           "draw_loss_curves", "draw_neighborhood", "overview_figure", "draw_triangle_values", "html_table"]
+           "draw_loss_curves", "draw_neighborhood", "overview_figure", "draw_triangle_values", "html_table",
+           "model_card", "reference_snapshots", "parity_figure", "load_orders", "ideal_energy", "order_errors",
+           "orders_figure", "orders_table"]
 
 
 def _axes(ax):
@@ -174,7 +180,7 @@ def draw_parity(reference, predicted, ax=None, label=None, **scatter_kwargs):
     .. math:: R^2 = 1 - \frac{\sum (p - r)^2}{\sum (r - \bar r)^2}, \qquad
               \frac{\mathrm{RMSE}}{\sigma} = \frac{\sqrt{\langle (p - r)^2\rangle}}{\mathrm{std}(r)},
 
-    the same normalization as :func:`spinlab.bp.field_errors`.  Several calls on one
+    the same normalization as :func:`spinlab.metrics.field_errors`.  Several calls on one
     axes (e.g. fields and torques) share one diagonal, which spans all their data.
 
     Parameters
@@ -406,7 +412,7 @@ def overview_figure(coarsening_file):
     from .lattice import TriangularLattice
     from .observables import TETRAHEDRAL_CHIRALITY
     from .spins import random_spins, tetrahedral, transverse
-    from .trajectory import load_npz
+    from .io import load_npz
 
     lattice = TriangularLattice(12)
     spins = tetrahedral(lattice) + 0.35 * random_spins(lattice.n_sites, 7)
@@ -525,3 +531,299 @@ def html_table(header, rows):
 
     body = "".join(f"<tr>{cells(row, 'td')}</tr>" for row in rows)
     return HTML(f"<table><thead><tr>{cells(header, 'th')}</tr></thead><tbody>{body}</tbody></table>")
+
+
+# ---------------------------------------------------------------------------------------------
+# What the force-field chapters (120-degree and tetrahedral order) share: the model card, the
+# reference snapshots and their parity figure, and the ED-vs-ML relaxation results.
+
+
+def model_card(model):
+    """A shipped model at a glance: the command that trained it, its network and held-out errors.
+
+    Parameters
+    ----------
+    model : spinlab.bp.BPModel
+        A model loaded with :func:`spinlab.models.load_shipped` (its ``metadata_`` holds the
+        command and the training report).
+
+    Returns
+    -------
+    IPython.display.HTML
+        Two lines and a table with one row per held-out snapshot class: snapshots, field and
+        torque RMSE/σ, torque R².
+    """
+    from IPython.display import HTML
+
+    meta = getattr(model, "metadata_", {}) or {}
+    report = meta.get("report", {}).get("held_out", {})
+    rows = [[kind, r["snapshots"], f"{r['field_relative']:.4f}", f"{r['torque_relative']:.4f}",
+             f"{r['torque_r2']:.4f}"] for kind, r in report.items()]
+    table = html_table(["held-out class", "snapshots", "field RMSE/σ", "torque RMSE/σ", "torque R²"], rows)
+    lines = (f"<p>command: <code>{meta.get('command', 'unknown')}</code><br>"
+             f"descriptor: {model.descriptor}; hidden layers {model.hidden}, {model.activation}</p>")
+    return HTML(lines + table.data)
+
+
+def reference_snapshots(preset, model, *, fast=None, dataset=None, seed=5, relaxation_steps=1200,
+                        n_relaxation=14, temperatures=(0.005, 0.01, 0.02), thermal_steps=200, n_random=3):
+    """ED reference snapshots of the three classes a force field was trained on, to test it.
+
+    In full mode (``fast=False``) and with an ED data set (``python -m spinlab generate``) at
+    ``dataset``, its held-out part (:meth:`~spinlab.datasets.Dataset.split`).  Otherwise fresh
+    snapshots, the same on every machine: states that the model itself visits, labelled with
+    exact-diagonalization fields on the model's training lattice,
+
+    * ``relaxation``: ``n_relaxation`` log-spaced states of one ML-driven damped relaxation
+      from random spins (LL α = 1, Δt = 0.1, ``relaxation_steps`` steps);
+    * ``thermal``: two states of ML-driven Langevin dynamics from the ideal order at each
+      of ``temperatures`` (``thermal_steps`` steps);
+    * ``random``: ``n_random`` random configurations.
+
+    Parameters
+    ----------
+    preset : str
+        A key of :data:`spinlab.presets.PRESETS`.
+    model : spinlab.bp.BPModel
+        The force field (trained on ``model.lattice_``).
+    fast : bool, optional
+        Default :func:`spinlab.fast_mode`.
+    dataset : path, optional
+        Folder of an ED data set of the preset.
+    seed : int
+        Of the relaxation's random start (with the default, the shipped tetrahedral model
+        orders by t = 100, so the relaxation spans disorder and order); the thermal runs use
+        ``seed + k``, the random states ``seed + 100 + k``.
+    relaxation_steps, n_relaxation, temperatures, thermal_steps, n_random
+        Sizes of the fresh classes.
+
+    Returns
+    -------
+    spinlab.datasets.Dataset
+        With ``kind`` in {"relaxation", "thermal", "random"}, ``times`` (of the relaxation) and
+        the Fermi ``gaps`` of every snapshot.
+    """
+    import warnings
+    from pathlib import Path
+
+    from . import fast_mode
+    from .datasets import Dataset, load_dataset
+    from .dynamics import SemiImplicitMidpoint
+    from .electrons import SDModel
+    from .presets import get_preset
+    from .spins import TEXTURES, random_spins
+    from .trajectory import run
+
+    fast = fast_mode() if fast is None else fast
+    if not fast and dataset is not None and (Path(dataset) / "plan.json").exists():
+        return load_dataset(dataset).split()[1]
+    lattice = model.lattice_
+    L = lattice.L1
+    provider, ed = model.bind(lattice), SDModel.from_preset(preset, L)
+    states, kinds, tasks, times = [], [], [], []
+    trajectory = run(random_spins(lattice.n_sites, seed), provider, SemiImplicitMidpoint(0.1, 1.0), relaxation_steps,
+                     record_every=10, progress=False)
+    keep = np.unique(np.round(np.geomspace(1, len(trajectory), n_relaxation)).astype(int) - 1)
+    for k in keep:
+        states.append(trajectory.spins[k]), kinds.append("relaxation"), tasks.append("relaxation-ml")
+        times.append(trajectory.times[k])
+    ideal = TEXTURES[get_preset(preset).texture](lattice)
+    for k, kT in enumerate(temperatures):
+        trajectory = run(ideal, provider, SemiImplicitMidpoint(0.1, 1.0, kT=kT), thermal_steps,
+                         record_every=thermal_steps // 2, seed=seed + k, progress=False)
+        for s, t in zip(trajectory.spins[1:], trajectory.times[1:]):
+            states.append(s), kinds.append("thermal"), tasks.append(f"thermal-{kT:g}"), times.append(t)
+    for k in range(n_random):
+        states.append(random_spins(lattice.n_sites, seed + 100 + k)), kinds.append("random")
+        tasks.append("random"), times.append(0.0)
+    with warnings.catch_warnings():  # nothing is degenerate here; keep the notebooks quiet if it ever is
+        warnings.simplefilter("ignore")
+        solved = [ed.solve(s) for s in states]
+    return Dataset(np.stack(states), np.stack([r.field for r in solved]), np.array([r.energy for r in solved]),
+                   np.array([r.gap for r in solved]), np.array(times), np.array(kinds), np.array(tasks),
+                   {"preset": preset, "L": L})
+
+
+def parity_figure(snapshots, model, *, title=None):
+    """Field and torque parity of a force field against reference snapshots, one colour per class.
+
+    Parameters
+    ----------
+    snapshots : spinlab.datasets.Dataset
+        Reference spins and fields with a ``kind`` per snapshot
+        (:func:`reference_snapshots`).
+    model : spinlab.bp.BPModel
+        Predicts on the snapshots' lattice; its training history, when stored, is drawn
+        in a third panel.
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib.pyplot as plt
+
+    history = (getattr(model, "metadata_", {}) or {}).get("history")
+    fig, axes = plt.subplots(1, 3 if history else 2, figsize=(16 if history else 11, 4.8), layout="constrained")
+    kinds = list(dict.fromkeys(snapshots.kind))
+    width = {k: np.ptp(np.cross(snapshots.spins[snapshots.kind == k], snapshots.fields[snapshots.kind == k]))
+             for k in kinds}
+    for kind, color in zip(sorted(kinds, key=lambda k: -width[k]), ("C2", "C0", "C1", "C3")):  # widest first
+        spins, fields = snapshots.spins[snapshots.kind == kind], snapshots.fields[snapshots.kind == kind]
+        predicted = model.predict_fields(spins)
+        draw_parity(fields, predicted, axes[0], label=kind, color=color)
+        draw_parity(np.cross(spins, fields), np.cross(spins, predicted), axes[1], label=kind, color=color)
+    axes[0].set_title(r"field components $H_i^\mu$")
+    axes[1].set_title(r"torque components $(\mathbf{S}_i\times\mathbf{H}_i)^\mu$")
+    for ax in axes[:2]:
+        ax.set_xlabel("ED [t]")
+        ax.set_ylabel("BP model [t]")
+    if history:
+        draw_loss_curves(history, axes[2])
+        axes[2].set_title("training history of the shipped model")
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def load_orders(preset, directory=None):
+    """The shipped result of ``python -m spinlab reproduce orders <preset>``.
+
+    Parameters
+    ----------
+    preset : str
+    directory : path, optional
+        Default :data:`spinlab.data.DATA_DIR`.
+
+    Returns
+    -------
+    (dict, dict)
+        Arrays and summary in the format of :func:`spinlab.reproduce.compare_orders`.
+
+    Raises
+    ------
+    FileNotFoundError
+        Naming the command that makes the file.
+    """
+    from pathlib import Path
+
+    from .data import DATA_DIR
+    from .io import load_npz
+
+    path = Path(DATA_DIR if directory is None else directory) / f"orders-{preset}.npz"
+    if not path.exists():
+        raise FileNotFoundError(f"{path} is missing: make it with `python -m spinlab reproduce orders {preset}`")
+    return load_npz(path)
+
+
+def ideal_energy(preset, L):
+    """ED energy per site of the preset's ideal order on the L x L lattice."""
+    from .electrons import SDModel
+    from .presets import get_preset
+    from .spins import TEXTURES
+
+    model = SDModel.from_preset(preset, L)
+    return float(model.energy(TEXTURES[get_preset(preset).texture](model.lattice))) / model.n_sites
+
+
+def order_errors(arrays, summary):
+    """How far the end states of ED-vs-ML relaxations are from the ideal order, and from each other.
+
+    Parameters
+    ----------
+    arrays, summary : dict
+        A result of :func:`spinlab.reproduce.compare_orders` (or :func:`load_orders`).
+
+    Returns
+    -------
+    dict
+        Largest deviations over all runs and both dynamics: ``"peak"`` of a Bragg weight from
+        its ideal value (:data:`spinlab.reproduce.ORDER_PEAKS`); ``"energy"`` of the ED energy
+        per site from that of the ideal order; ``"ml_vs_ed"`` between the ED energies of the ML
+        and the ED end states; ``"chirality"``, of every triangle's |χ| from the ideal order's,
+        and ``"mean_chirality"`` of |⟨χ⟩| (both 0 for a coplanar order).
+    """
+    from .lattice import TriangularLattice
+    from .observables import scalar_chirality, structure_factor_at
+    from .presets import get_preset
+    from .reproduce import ORDER_PEAKS
+    from .spins import TEXTURES
+
+    preset, L = summary["preset"], summary["L"]
+    lattice = TriangularLattice(L)
+    e_ideal = ideal_energy(preset, L)
+    chi_ideal = np.abs(scalar_chirality(lattice, TEXTURES[get_preset(preset).texture](lattice)))
+    out = dict.fromkeys(("peak", "energy", "ml_vs_ed", "chirality", "mean_chirality"), 0.0)
+    for row in summary["runs"]:
+        for side in ("ed", "ml"):
+            final = arrays[f"{side}/{row['seed']}/final"]
+            peaks = structure_factor_at(lattice, final, list(ORDER_PEAKS[preset]))
+            out["peak"] = max(out["peak"], *(abs(peaks[q] - w) for q, w in ORDER_PEAKS[preset].items()))
+            out["energy"] = max(out["energy"], abs(row[f"{side}_energy_per_site"] - e_ideal))
+            chi = scalar_chirality(lattice, final)
+            out["chirality"] = max(out["chirality"], float(np.max(np.abs(np.abs(chi) - chi_ideal))))
+            out["mean_chirality"] = max(out["mean_chirality"], abs(abs(chi.mean()) - chi_ideal.mean()))
+        out["ml_vs_ed"] = max(out["ml_vs_ed"], abs(row["ml_energy_per_site"] - row["ed_energy_per_site"]))
+    return out
+
+
+def orders_figure(arrays, summary, *, title=None):
+    """ED-driven (solid) and ML-driven (dashed) relaxations from the same random states.
+
+    Three panels against time (symlog): the Bragg weight of the order (the sum of
+    :data:`spinlab.reproduce.ORDER_PEAKS`, 1 in the ideal state), the nearest-neighbour
+    correlation, and the mean scalar chirality in units of the tetrahedral value.
+
+    Parameters
+    ----------
+    arrays, summary : dict
+        A result of :func:`spinlab.reproduce.compare_orders` (or :func:`load_orders`).
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib.pyplot as plt
+
+    from .observables import TETRAHEDRAL_CHIRALITY
+    from .reproduce import ORDER_PEAKS
+
+    peaks = ORDER_PEAKS[summary["preset"]]
+    fig, axes = plt.subplots(1, 3, figsize=(16, 4.2), layout="constrained")
+    for k, row in enumerate(summary["runs"]):
+        for side, style in (("ed", "-"), ("ml", "--")):
+            key = f"{side}/{row['seed']}"
+            t, label = arrays[f"{key}/times"], f"{side.upper()}, seed {row['seed']}"
+            weight = sum(arrays[f"{key}/S({q})"] for q in peaks)
+            axes[0].plot(t, weight, style, color=f"C{k}", label=label)
+            axes[1].plot(t, arrays[f"{key}/nn_correlation"], style, color=f"C{k}", label=label)
+            axes[2].plot(t, arrays[f"{key}/chirality"] / TETRAHEDRAL_CHIRALITY, style, color=f"C{k}", label=label)
+    axes[0].set_ylabel(" + ".join(f"$S({q})$" for q in peaks))
+    axes[0].set_title("Bragg weight of the order (ideal: 1)")
+    axes[1].set_ylabel(r"$\langle\mathbf{S}_i\cdot\mathbf{S}_j\rangle_\mathrm{nn}$")
+    axes[1].set_title("nearest-neighbour correlation")
+    axes[2].set_ylabel(r"$\langle\chi_\Delta\rangle/\chi_\mathrm{tetra}$")
+    axes[2].set_title("mean scalar chirality")
+    for ax in axes:
+        ax.set_xscale("symlog", linthresh=10)
+        ax.set_xlim(0, None)
+        ax.set_xlabel(r"$t$ [$\hbar/t$]")
+    axes[0].legend(fontsize=7, ncols=2)
+    fig.suptitle(title or f"ED-LLG (solid) vs ML-LLG (dashed) from the same random spins, {summary['L']}×{summary['L']}, "
+                 f"α = {summary['alpha']:g} (LL form), Δt = {summary['dt']:g} ħ/t, T = 0")
+    return fig
+
+
+def orders_table(summary):
+    """Per seed: the ED energies of the ED and ML end states, their Bragg weights and mean chirality (HTML)."""
+    rows = []
+    for row in summary["runs"]:
+        gap = abs(row["ml_energy_per_site"] - row["ed_energy_per_site"])
+        rows.append([row["seed"], f"{row['ed_energy_per_site']:.6f}", f"{row['ml_energy_per_site']:.6f}",
+                     f"{gap:.1e}", " / ".join(f"{v:.3f}" for v in row["ed_peaks"].values()),
+                     " / ".join(f"{v:.3f}" for v in row["ml_peaks"].values()),
+                     f"{row['ed_chirality']:+.4f}", f"{row['ml_chirality']:+.4f}"])
+    peaks = "/".join(summary["runs"][0]["ed_peaks"]) if summary["runs"] else ""
+    return html_table(["seed", "E/N, ED end state [t]", "E/N, ML end state [t]", "|difference|", f"S({peaks}), ED",
+                       f"S({peaks}), ML", "⟨χ⟩, ED", "⟨χ⟩, ML"], rows)
