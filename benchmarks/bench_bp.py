@@ -8,30 +8,35 @@
    inputs (network only: its descriptor is not ours).
 3. One training step (``loss_and_gradient`` + Adam) on a batch of 8 snapshots of 12 x 12.
 
-"One core" is numba with one thread and single-threaded BLAS (threadpoolctl); "two cores" allows two
-of each.  BPModel then narrows BLAS to one thread where its threads cost more than they gain
-(``spinlab.bp._blas_for``): below 2048 sites, where numba's kernels are serial too, so the 12 x 12
-training step runs serially either way; and for small networks such as the default one, whose matrix
-products are cheap next to the threaded descriptor kernels.  The parts of the prediction are timed
-under the same rule.  Timings on a shared machine depend on its load: the load average is printed
-with the results.
+4. Threads on a shared machine: the field prediction of 1. on one thread and with the default threads,
+   on the machine as it is ("quiet") and with one competing busy process started by this script
+   (a Python busy loop on one core).  Target: default / 1 thread <= 1.3 with the competing process.
+
+"1 thread" is numba with one thread and single-threaded BLAS (threadpoolctl); "default" is numba's
+default thread count (the cores) and BLAS's, under spinlab's policy (``spinlab._threads``): threads
+only on the cores other processes leave free, so on a two-core machine with one core busy
+elsewhere everything runs serially.  BPModel also narrows BLAS to one thread where its threads cost
+more than they gain (``spinlab._threads.blas_for_network``): below 2048 sites, where numba's kernels
+are serial too, so the 12 x 12 training step runs serially either way; and for small networks such
+as the default one, whose matrix products are cheap next to the threaded descriptor kernels.  The
+parts of the prediction are timed under the same rule.  Timings on a shared machine depend on its
+load: the load average and the free cores spinlab sees are printed with the results.
 """
 
-import os
-
-import numba
 import numpy as np
-from _timing import header, median_time
-from threadpoolctl import threadpool_limits
+from _timing import (competing_process, default_threads, header, interleaved_medians, load_line, median_time,
+                     one_thread, thread_ratio_lines, threads)
 
-from spinlab.bp import BPModel, _Adam, _blas_for
+from spinlab._threads import blas_for_network
+from spinlab.bp import BPModel
+from spinlab.optimizers import Adam
 from spinlab.descriptors import SymmetricDescriptor
 from spinlab.heisenberg import HeisenbergModel
 from spinlab.lattice import TriangularLattice
 from spinlab.mlp import MLP
 from spinlab.spins import random_spins
 
-THREADS = [(1, "1 core"), (2, "2 cores")]
+THREADS = [(1, "1 thread"), (None, "default")]
 PRL_SIZES = (554, 1024, 512, 256, 128, 64, 1)
 
 
@@ -53,7 +58,7 @@ def bp_prediction(model, lattice, spins, repeat=5):
     weights = np.ones((lattice.n_sites, 1))
     cotangent = net.input_gradient(cache, weights) / scaler.scale_
     times = {"total": median_time(lambda: model.predict_fields(spins, lattice=lattice), repeat=repeat)}
-    with _blas_for(lattice.n_sites, net):  # the BLAS threads predict_fields uses
+    with blas_for_network(lattice.n_sites, net):  # the BLAS threads predict_fields uses
         times.update({
             "features": median_time(lambda: d.features(lattice, spins), repeat=repeat),
             "vjp": median_time(lambda: d.vjp(lattice, spins, cotangent), repeat=repeat),
@@ -72,11 +77,11 @@ def network_only(net, x, repeat=3):
 
 def main():
     header("Behler-Parrinello field prediction and training")
-    print("# load average at start: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
+    print(f"# at the start: {load_line()}")
     small = TriangularLattice(12)
     train_spins, train_fields = heisenberg_snapshots(small, 8)
     model = BPModel(SymmetricDescriptor("triangular", 2.0), hidden=(64, 64, 64), epochs=1, batch_size=4,
-                    progress=False).fit(train_spins[:4], train_fields[:4])
+                    progress=False).fit(train_spins[:4], train_fields[:4], lattice=small)
     big = TriangularLattice(96)
     spins = random_spins(big.n_sites, 1)
     n = big.n_sites
@@ -84,13 +89,12 @@ def main():
     prl = MLP(PRL_SIZES, "relu", seed=0)
     x = rng.standard_normal((n, PRL_SIZES[0]))
     results = {}
-    for threads, label in THREADS:
-        numba.set_num_threads(threads)
-        with threadpool_limits(threads):
+    for n_threads, label in THREADS:
+        with threads(n_threads):
             model.predict_fields(spins, lattice=big)  # compile and bind outside the timing
             bp = bp_prediction(model, big, spins)
             prl_times = network_only(prl, x)
-            adam = _Adam(model.network_.params, 1e-3)
+            adam = Adam(model.network_.params, 1e-3)
 
             def step():
                 _, grads = model.loss_and_gradient(small, train_spins, train_fields)
@@ -125,7 +129,23 @@ def main():
     for label, (bp, _, step) in results.items():
         per_site = us_per_site(step, batch_sites)
         print(f"{label:>8} {1e3 * step:>10.2f} {per_site:>8.2f} {per_site / us_per_site(bp['total'], n):>14.2f}")
-    print("# load average at end: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
+
+    def predict():
+        model.predict_fields(spins, lattice=big)
+
+    cases = {"1 thread": (one_thread, predict), "default": (default_threads, predict)}
+    quiet = interleaved_medians(cases, repeat=9)
+    with competing_process():
+        loaded_line = load_line()
+        loaded = interleaved_medians(cases, repeat=9)
+    print(f"\n## 4. Threads on a shared machine: BP field prediction of 1. ({big.L1}x{big.L2}), 1 thread and "
+          "default, medians of interleaved runs")
+    print(f"# with the competing process: {loaded_line}")
+    for line in thread_ratio_lines(quiet, loaded, "µs/site", 1e6 / n):
+        print(line)
+    print(f"# loaded default / loaded 1 thread = {loaded['default'] / loaded['1 thread']:.2f} (target <= 1.3), "
+          f"quiet default / quiet 1 thread = {quiet['default'] / quiet['1 thread']:.2f}")
+    print(f"# at the end: {load_line()}")
 
 
 if __name__ == "__main__":

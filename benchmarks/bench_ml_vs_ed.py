@@ -38,7 +38,7 @@ def main(ed_sizes=ED_SIZES):
     ml, ed = {}, {}
     for L in ML_SIZES:
         lattice = TriangularLattice(L)
-        ml[L] = step_time(model.field_provider(lattice), lattice.n_sites, repeat=5 if L <= 96 else 2)
+        ml[L] = step_time(model.bind(lattice), lattice.n_sites, repeat=5 if L <= 96 else 2)
     for L in ed_sizes:
         lattice = TriangularLattice(L)
         ed[L] = step_time(SDModel.from_preset("tetrahedral", L), lattice.n_sites,

@@ -1,8 +1,10 @@
-"""Compile a site-loop kernel twice: serial for small systems, threaded for large ones.
+"""Compile a site-loop kernel twice: serial for small systems or a busy machine, threaded otherwise.
 
 Numba's threading costs a few microseconds per call, which dominates for a few
 hundred sites; above :data:`PARALLEL_MIN_SITES` the ``prange`` loop over sites
-pays.  Both versions are cached on disk (``NUMBA_CACHE_DIR`` is honoured).
+pays, on the cores that other processes leave free (:func:`spinlab._threads.thread_budget`:
+with one of two cores busy elsewhere, each threaded call would wait for a descheduled
+thread).  Both versions are cached on disk (``NUMBA_CACHE_DIR`` is honoured).
 """
 
 from __future__ import annotations
@@ -11,8 +13,9 @@ import types
 
 import numba
 
-#: Systems with at least this many sites use the threaded kernel (when more than one thread is allowed).
-PARALLEL_MIN_SITES = 2048
+from ._threads import PARALLEL_MIN_SITES, thread_budget
+
+__all__ = ["PARALLEL_MIN_SITES", "SiteKernel", "site_kernel"]
 
 
 class SiteKernel:
@@ -29,8 +32,19 @@ class SiteKernel:
         self.__name__ = fn.__name__
 
     def __call__(self, *args):
-        if len(args[0]) >= PARALLEL_MIN_SITES and numba.get_num_threads() > 1:
-            return self.parallel(*args)
+        """Threaded on min(numba's thread count, the thread budget) threads when that is 2 or more."""
+        if len(args[0]) >= PARALLEL_MIN_SITES:
+            allowed = numba.get_num_threads()
+            if allowed > 1:
+                n = min(allowed, thread_budget())
+                if n == allowed:
+                    return self.parallel(*args)
+                if n > 1:  # fewer free cores than threads (machines with more than two cores)
+                    numba.set_num_threads(n)
+                    try:
+                        return self.parallel(*args)
+                    finally:
+                        numba.set_num_threads(allowed)
         return self.serial(*args)
 
 

@@ -42,75 +42,22 @@ from __future__ import annotations
 
 import hashlib
 import json
-from contextlib import nullcontext
-from pathlib import Path
 
-import numba
 import numpy as np
+from sklearn.preprocessing import StandardScaler
 from tqdm.auto import tqdm
 
-from . import __version__
 from ._malloc import retain_freed_memory
-from ._numba import PARALLEL_MIN_SITES
-from .descriptors import Descriptor, FeatureScaler, SymmetricDescriptor, descriptor_from_config
-from .lattice import SquareLattice, TriangularLattice
+from ._threads import blas_for_network
+from .descriptors import Descriptor, SymmetricDescriptor, descriptor_from_config
+from .fieldmodels import FieldModel
+from .lattice import lattice_from_config
 from .mlp import MLP
-from .spins import as_spins, transverse
+from .modelfiles import read_model_files, save_model, scaler_from_state, scaler_state
+from .optimizers import EarlyStopping, fit_adam, fit_lbfgs
+from .spins import transverse
 
-__all__ = ["BPModel", "RidgeFieldModel", "load_model", "field_errors", "MODEL_FORMAT"]
-
-MODEL_FORMAT = 1
-_LATTICES = {"triangular": TriangularLattice, "square": SquareLattice}
-
-
-def field_errors(spins, predicted, reference) -> dict:
-    """Field and torque errors of a prediction, absolute and relative to the reference's spread.
-
-    The torque is :math:`\\mathbf S\\times\\mathbf H` (it carries only the transverse field).
-    Returns RMSE of the full field, of the torque, each divided by the standard deviation
-    of the reference's components, and R² of the torque components.
-    """
-    spins, predicted, reference = (np.asarray(a, float) for a in (spins, predicted, reference))
-    torque_p, torque_r = np.cross(spins, predicted), np.cross(spins, reference)
-    rmse = np.sqrt(np.mean((predicted - reference) ** 2))
-    torque_rmse = np.sqrt(np.mean((torque_p - torque_r) ** 2))
-    return {"field_rmse": float(rmse), "field_relative": float(rmse / reference.std()),
-            "torque_rmse": float(torque_rmse), "torque_relative": float(torque_rmse / torque_r.std()),
-            "torque_r2": float(1 - np.mean((torque_p - torque_r) ** 2) / torque_r.var())}
-
-
-_BLAS = None  # threadpoolctl controller, created on first use
-#: Networks with fewer multiply-adds per site (sum of n_in * n_out over layers) run their matrix
-#: products on one BLAS thread when numba's kernels are threaded (measured crossover on two cores:
-#: hidden (256, 256, 256), 1.7e5, is a tie; (512, 256, 128, 64), 2.5e5, gains from BLAS threads).
-BLAS_THREADING_MIN_WORK = 200_000
-
-
-def _blas_for(n_sites, network):
-    """Context that restricts BLAS to one thread where its threads cost more than they gain.
-
-    * Snapshots below :data:`~spinlab._numba.PARALLEL_MIN_SITES` sites: the network's matrices
-      have one row per site, and for a few hundred rows threaded BLAS spends more on
-      synchronization than it saves, far more on a busy machine (a 12x12 training step
-      with hidden (64, 64, 64) took 40x longer on two threads than on one on a loaded
-      two-core machine).
-    * Small networks (below :data:`BLAS_THREADING_MIN_WORK`) when numba is threaded: OpenBLAS
-      threads keep spinning after each product and slow the threaded descriptor and
-      activation kernels that follow (96x96 prediction with the default model on two
-      cores: 6.3 µs/site with one BLAS thread, 9-13 µs/site with two).
-
-    The results are identical either way.
-    """
-    global _BLAS
-    work = sum(a * b for a, b in zip(network.sizes[:-1], network.sizes[1:]))
-    small_network = work < BLAS_THREADING_MIN_WORK and numba.get_num_threads() > 1
-    if n_sites >= PARALLEL_MIN_SITES and not small_network:
-        return nullcontext()
-    if _BLAS is None:
-        from threadpoolctl import ThreadpoolController
-
-        _BLAS = ThreadpoolController()
-    return _BLAS.limit(limits=1, user_api="blas")
+__all__ = ["BPModel", "load_model"]
 
 
 def _data_hash(*arrays) -> str:
@@ -121,57 +68,7 @@ def _data_hash(*arrays) -> str:
     return h.hexdigest()[:16]
 
 
-class _FieldModelBase:
-    """Lattice handling and the field-provider adapter shared by the models."""
-
-    descriptor: Descriptor
-
-    def _lattice(self, n_sites, lattice):
-        if lattice is not None:
-            return lattice
-        L = int(round(np.sqrt(n_sites)))
-        if L * L != n_sites:
-            raise ValueError(f"{n_sites} sites is not an L x L lattice; pass lattice= explicitly")
-        cache = self.__dict__.setdefault("_lattice_cache", {})
-        if L not in cache:
-            cache[L] = _LATTICES[self.descriptor.kind](L)
-        return cache[L]
-
-    def _configs(self, spins, lattice):
-        s = as_spins(spins, batch=True)
-        batch = s.ndim == 3
-        s = s if batch else s[None]
-        return s, self._lattice(s.shape[1], lattice), batch
-
-    def field_provider(self, lattice):
-        """An object with ``exchange_field(spins)`` (and ``energy``) for :func:`spinlab.trajectory.run`."""
-        return _Provider(self, lattice)
-
-    def errors(self, spins, fields, lattice=None) -> dict:
-        """:func:`field_errors` of the prediction against reference fields."""
-        s, lat, _ = self._configs(spins, lattice)
-        return field_errors(s, self.predict_fields(s, lattice=lat), np.asarray(fields).reshape(s.shape))
-
-    def score(self, spins, fields, lattice=None) -> float:
-        """R² of the torques S × H (1 is perfect; scikit-learn convention: higher is better)."""
-        return self.errors(spins, fields, lattice)["torque_r2"]
-
-
-class _Provider:
-    def __init__(self, model, lattice):
-        self.model, self.lattice, self.n_sites = model, lattice, lattice.n_sites
-
-    def exchange_field(self, spins):
-        return self.model.predict_fields(spins, lattice=self.lattice)
-
-    def energy(self, spins):
-        return self.model.predict_energy(spins, lattice=self.lattice)
-
-    def __repr__(self):
-        return f"{type(self.model).__name__} on {self.lattice!r}"
-
-
-class BPModel(_FieldModelBase):
+class BPModel(FieldModel):
     """Behler-Parrinello force field trained on exchange fields (scikit-learn style).
 
     Parameters
@@ -213,7 +110,10 @@ class BPModel(_FieldModelBase):
     Attributes
     ----------
     network_ : MLP
-    scaler_ : FeatureScaler
+    scaler_ : sklearn.preprocessing.StandardScaler
+        Feature standardization, fitted on the training snapshots and frozen.
+    lattice_ : Lattice
+        The lattice of the training snapshots (the default of ``predict_*``).
     history_ : dict of lists
         ``train_loss``, ``validation_loss``, ``learning_rate`` per epoch.
     training_hash_ : str
@@ -221,9 +121,9 @@ class BPModel(_FieldModelBase):
     """
 
     def __init__(self, descriptor: Descriptor | None = None, hidden=(64, 64, 64), activation: str = "silu",
-                 outputs: str = "energy", field_weight: float = 1.0, torque_weight: float = 1.0,
-                 energy_weight: float = 0.0, learning_rate: float = 1e-3, decay: float = 0.75, patience: int = 10,
-                 epochs: int = 200, batch_size: int = 8, validation_fraction: float = 0.2, stop_patience: int = 25,
+                 outputs: str = "energy", field_weight: float = 1.0, torque_weight: float = 30.0,
+                 energy_weight: float = 0.0, learning_rate: float = 1e-3, decay: float = 0.75, patience: int = 25,
+                 epochs: int = 1500, batch_size: int = 4, validation_fraction: float = 0.2, stop_patience: int = 150,
                  optimizer: str = "adam", warm_start: bool = False, seed: int = 0, progress: bool = True):
         self.descriptor = SymmetricDescriptor("triangular", 2.0) if descriptor is None else descriptor
         self.hidden, self.activation, self.outputs = tuple(hidden), activation, outputs
@@ -240,6 +140,42 @@ class BPModel(_FieldModelBase):
             raise ValueError("loss weights must be >= 0, with a positive field or torque weight")
         if outputs == "two-potential" and energy_weight:
             raise ValueError("the two-potential model has no energy to fit: set energy_weight=0")
+        for name in ("epochs", "batch_size", "patience", "stop_patience"):
+            if int(getattr(self, name)) != getattr(self, name) or getattr(self, name) < 1:
+                raise ValueError(f"{name} must be a positive integer, got {getattr(self, name)!r}")
+        if not (np.isfinite(learning_rate) and learning_rate > 0):
+            raise ValueError(f"learning_rate must be positive, got {learning_rate}")
+        if not 0 <= validation_fraction < 1:
+            raise ValueError(f"validation_fraction must be in [0, 1), got {validation_fraction}")
+
+    #: hyper-parameters stored in model files (everything of __init__ but the descriptor and display)
+    HYPERPARAMETERS = ("hidden", "activation", "outputs", "field_weight", "torque_weight", "energy_weight",
+                       "learning_rate", "decay", "patience", "epochs", "batch_size", "validation_fraction",
+                       "stop_patience", "optimizer", "seed")
+
+    def get_params(self) -> dict:
+        """Hyper-parameters (scikit-learn convention), the descriptor included."""
+        return {"descriptor": self.descriptor, **{k: getattr(self, k) for k in self.HYPERPARAMETERS},
+                "warm_start": self.warm_start, "progress": self.progress}
+
+    @property
+    def conservative(self) -> bool:
+        """One potential gives H = -dE/dS; two potentials give a nonconservative field."""
+        return self.outputs == "energy"
+
+    def fingerprint(self) -> str:
+        """Hash of the descriptor, the network and its weights (equal for equal models)."""
+        self._require_fitted()
+        h = hashlib.sha256(json.dumps([self.descriptor.config(), self.activation, self.outputs]).encode())
+        for a in (*self.network_.params, self.scaler_.mean_, self.scaler_.scale_):
+            h.update(np.ascontiguousarray(a, dtype=np.float64).tobytes())
+        return h.hexdigest()[:16]
+
+    def __repr__(self) -> str:
+        state = (f"fitted on {self.lattice_!r}" if getattr(self, "lattice_", None) is not None else "fitted") \
+            if hasattr(self, "network_") else "not fitted"
+        return (f"BPModel({self.descriptor!r}, hidden={self.hidden}, activation={self.activation!r}, "
+                f"outputs={self.outputs!r})  # {state}")
 
     @property
     def n_outputs(self) -> int:
@@ -290,7 +226,7 @@ class BPModel(_FieldModelBase):
         retain_freed_memory()  # else page faults cost a third of the time at a few hundred sites (spinlab._malloc)
         s, lat, batch = self._configs(spins, lattice)
         parts = []
-        with _blas_for(lat.n_sites, self.network_):
+        with blas_for_network(lat.n_sites, self.network_):
             for x in s:
                 parts.append(self._parts(x, self.descriptor.pullback(lat, x, self._block_cotangents)))
         return {k: np.stack([p[k] for p in parts]) if batch else parts[0][k] for k in parts[0]}
@@ -321,7 +257,7 @@ class BPModel(_FieldModelBase):
     # -- training -------------------------------------------------------------------------------------------------
     def loss_and_gradient(self, lattice, spins, fields, energies=None):
         """Loss of a batch (B, N, 3) and its exact gradient with respect to the network parameters."""
-        with _blas_for(lattice.n_sites, self.network_):
+        with blas_for_network(lattice.n_sites, self.network_):
             return self._loss(lattice, spins, fields, energies, gradient=True)
 
     def _loss(self, lattice, spins, fields, energies=None, gradient=True):
@@ -373,9 +309,11 @@ class BPModel(_FieldModelBase):
     def fit(self, spins, fields, energies=None, lattice=None) -> "BPModel":
         """Train on snapshots: spins and reference fields (B, N, 3), optional energies (B,).
 
-        All snapshots share one lattice (default: L x L of the descriptor's kind).
+        All snapshots share one lattice, ``lattice`` (required unless the model was fitted before).
         """
         s, lat, fields, energies = self._training_arrays(spins, fields, energies, lattice)
+        if len(s) == 0:
+            raise ValueError("no training snapshots")
         if not np.all(np.isfinite(fields)):
             raise ValueError("fields contain NaN or infinite values")
         rng = np.random.default_rng(self.seed)
@@ -383,94 +321,47 @@ class BPModel(_FieldModelBase):
         n_val = int(round(self.validation_fraction * len(s))) if len(s) > 1 else 0
         val, train = order[:n_val], order[n_val:]
         if not (self.warm_start and hasattr(self, "network_")):
-            self.scaler_ = FeatureScaler().fit(np.concatenate([self.descriptor.features(lat, x) for x in s[train]]))
+            self.scaler_ = StandardScaler().fit(np.concatenate([self.descriptor.features(lat, x) for x in s[train]]))
             self.network_ = MLP((self.descriptor.n_features, *self.hidden, self.n_outputs), self.activation, rng)
             self.history_ = {"train_loss": [], "validation_loss": [], "learning_rate": []}
         self.training_hash_ = _data_hash(s, fields, energies)
+        self.lattice_ = lat
 
         def loss(idx, gradient=True):
             return self._loss(lat, s[idx], fields[idx], None if energies is None else energies[idx], gradient=gradient)
 
         check = val if len(val) else train
-        tracker = _BestParameters(self.network_.params, self.history_, self.stop_patience)
+        tracker = EarlyStopping(self.network_.params, self.history_, self.stop_patience)
         bar = tqdm(total=self.epochs, disable=not self.progress, desc="training", unit="epoch")
-        with _blas_for(lat.n_sites, self.network_):  # small snapshots or networks: one BLAS thread
+        with blas_for_network(lat.n_sites, self.network_):  # small snapshots or networks: one BLAS thread
             if self.optimizer == "adam":
-                self._fit_adam(loss, train, check, rng, tracker, bar)
+                fit_adam(loss, train, check, tracker, bar, rng=rng, epochs=self.epochs, batch_size=self.batch_size,
+                         learning_rate=self.learning_rate, patience=self.patience, decay=self.decay)
             else:
-                self._fit_lbfgs(loss, train, check, tracker, bar)
+                fit_lbfgs(loss, train, check, tracker, bar, epochs=self.epochs)
         bar.close()
         tracker.restore()
         return self
-
-    def _fit_adam(self, loss, train, check, rng, tracker, bar):
-        adam = _Adam(self.network_.params, self.learning_rate)
-        since_decay = 0
-        for _ in range(self.epochs):
-            rng.shuffle(train)
-            total = 0.0
-            for start in range(0, len(train), self.batch_size):
-                idx = train[start:start + self.batch_size]
-                value, grads = loss(idx)
-                adam.step(grads)
-                total += value * len(idx)
-            improved, stop = tracker.update(total / len(train), loss(check, gradient=False)[0], adam.learning_rate)
-            bar.update(1)
-            bar.set_postfix(train=f"{tracker.history['train_loss'][-1]:.3g}",
-                            validation=f"{tracker.history['validation_loss'][-1]:.3g}")
-            since_decay = 0 if improved else since_decay + 1
-            if since_decay >= self.patience:
-                adam.learning_rate *= self.decay
-                since_decay = 0
-            if stop:
-                break
-
-    def _fit_lbfgs(self, loss, train, check, tracker, bar):
-        from scipy.optimize import minimize
-
-        params = self.network_.params
-        bounds = np.cumsum([0] + [p.size for p in params])
-
-        def unpack(x):
-            for p, a, b in zip(params, bounds[:-1], bounds[1:]):
-                p[...] = x[a:b].reshape(p.shape)
-
-        def objective(x):
-            unpack(x)
-            value, grads = loss(train)
-            return value, np.concatenate([g.ravel() for g in grads])
-
-        def callback(intermediate_result):
-            unpack(intermediate_result.x)
-            _, stop = tracker.update(float(intermediate_result.fun), loss(check, gradient=False)[0], np.nan)
-            bar.update(1)
-            bar.set_postfix(train=f"{intermediate_result.fun:.3g}",
-                            validation=f"{tracker.history['validation_loss'][-1]:.3g}")
-            if stop:
-                raise StopIteration
-
-        x0 = np.concatenate([p.ravel() for p in params])
-        minimize(objective, x0, jac=True, method="L-BFGS-B", callback=callback,
-                 options={"maxiter": self.epochs, "maxcor": 30, "ftol": 0.0, "gtol": 0.0})
 
     # -- files ---------------------------------------------------------------------------------------------------
     def save(self, path, command: str | None = None, extra: dict | None = None) -> None:
         """Write ``path.npz`` (weights, scaler) and ``path.json`` (configuration, provenance)."""
         self._require_fitted()
         arrays = {f"param{k}": p for k, p in enumerate(self.network_.params)}
-        arrays.update({f"scaler_{k}": v for k, v in self.scaler_.state().items()})
-        meta = {"model": "bp", "hyperparameters": {
-            "hidden": list(self.hidden), "activation": self.activation, "outputs": self.outputs,
-            "field_weight": self.field_weight, "torque_weight": self.torque_weight,
-            "energy_weight": self.energy_weight, "learning_rate": self.learning_rate, "decay": self.decay,
-            "patience": self.patience, "epochs": self.epochs, "batch_size": self.batch_size,
-            "validation_fraction": self.validation_fraction, "stop_patience": self.stop_patience,
-            "optimizer": self.optimizer, "seed": self.seed},
-            "final_validation_loss": self.history_["validation_loss"][-1] if self.history_["validation_loss"] else None}
-        _save(path, arrays, meta, self.descriptor, self.training_hash_, command, extra)
+        arrays.update({f"scaler_{k}": v for k, v in scaler_state(self.scaler_).items()})
+        history = self.history_["validation_loss"]
+        meta = {"model": "bp", "hyperparameters": {k: getattr(self, k) for k in self.HYPERPARAMETERS},
+                "final_validation_loss": history[-1] if history else None,
+                "descriptor": self.descriptor.config(), "lattice": self.descriptor.kind,
+                "training_lattice": None if self.lattice_ is None else self.lattice_.config(),
+                "units": "energies and fields in units of t1; fields are -dE/dS",
+                "training_hash": self.training_hash_, "command": command, **(extra or {})}
+        meta["hyperparameters"]["hidden"] = list(self.hidden)
+        save_model(path, arrays, meta)
 
     @classmethod
-    def _from_file(cls, arrays, meta, descriptor):
+    def _from_file(cls, arrays, meta):
+        descriptor = descriptor_from_config(meta["descriptor"])
         model = cls(descriptor, progress=False, **meta["hyperparameters"])
         n_params = sum(1 for k in arrays if k.startswith("param"))
         model.network_ = MLP((descriptor.n_features, *model.hidden, model.n_outputs), model.activation)
@@ -482,161 +373,26 @@ class BPModel(_FieldModelBase):
                 raise ValueError(f"weight {k} has shape {w.shape}, expected {p.shape}: the file does not match "
                                  f"its descriptor ({descriptor.n_features} features)")
             p[...] = w
-        model.scaler_ = FeatureScaler.from_state({k[7:]: v for k, v in arrays.items() if k.startswith("scaler_")})
+        model.scaler_ = scaler_from_state({k[7:]: v for k, v in arrays.items() if k.startswith("scaler_")})
         if model.scaler_.mean_.shape != (descriptor.n_features,):
             raise ValueError("the scaler does not match the descriptor")
         model.training_hash_ = meta["training_hash"]
+        model.lattice_ = _training_lattice(meta)
         model.history_ = {"train_loss": [], "validation_loss": [], "learning_rate": []}
+        model.metadata_ = meta
         return model
 
 
-class RidgeFieldModel(_FieldModelBase):
-    """Linear site energy ε_i = w · G̃_i fitted to fields by ridge regression (scikit-learn).
+def _training_lattice(meta):
+    """The training lattice recorded in a model file (files before it was recorded: from the dataset plan)."""
+    if meta.get("training_lattice"):
+        return lattice_from_config(meta["training_lattice"])
+    plan = meta.get("dataset", {}).get("plan")
+    if plan:
+        from .presets import get_preset
 
-    The field is linear in w: column f of the design matrix is the field of the
-    unit weight on feature f, :math:`-(\\partial G_f/\\partial S)^T\\mathbf 1`.
-
-    Parameters
-    ----------
-    descriptor : SymmetricDescriptor
-    features : {"a1", "all"}
-        Only the linear A1 invariants (which represent any bilinear exchange energy
-        exactly) or all invariants.
-    alpha : float
-        Ridge penalty on the standardized weights.
-    """
-
-    def __init__(self, descriptor: SymmetricDescriptor | None = None, features: str = "a1", alpha: float = 1e-10):
-        self.descriptor = SymmetricDescriptor("triangular", 2.0) if descriptor is None else descriptor
-        if features not in ("a1", "all"):
-            raise ValueError(f"features must be 'a1' or 'all', got {features!r}")
-        if features == "a1" and not isinstance(self.descriptor, SymmetricDescriptor):
-            raise ValueError("A1 features need a SymmetricDescriptor")
-        self.features, self.alpha = features, alpha
-
-    @property
-    def _columns(self):
-        if self.features == "a1":
-            return self.descriptor.feature_families["A1"]
-        return np.arange(self.descriptor.n_features)
-
-    def _design(self, lattice, spins):
-        n, cols = lattice.n_sites, self._columns
-        A = np.empty((n * 3, len(cols)))
-        for m, f in enumerate(cols):
-            cot = np.zeros((n, self.descriptor.n_features))
-            cot[:, f] = 1.0 / self.scale_[m]
-            A[:, m] = -self.descriptor.vjp(lattice, spins, cot).ravel()
-        return A
-
-    def fit(self, spins, fields, lattice=None) -> "RidgeFieldModel":
-        from sklearn.linear_model import Ridge
-
-        s, lat, _ = self._configs(spins, lattice)
-        G = np.concatenate([self.descriptor.features(lat, x)[:, self._columns] for x in s])
-        self.scale_ = np.where(G.std(axis=0) > 0, G.std(axis=0), 1.0)
-        A = np.concatenate([self._design(lat, x) for x in s])
-        # orbits of equal bond length give linearly dependent columns: the SVD solver takes the
-        # minimum-norm solution without complaint (effective_couplings sums them back up)
-        ridge = Ridge(alpha=self.alpha, fit_intercept=False, solver="svd").fit(A, np.asarray(fields, float).reshape(-1))
-        self.coef_ = ridge.coef_ / self.scale_  # weights of the raw features
-        return self
-
-    def predict_fields(self, spins, lattice=None):
-        s, lat, batch = self._configs(spins, lattice)
-        cot = np.zeros(self.descriptor.n_features)
-        cot[self._columns] = self.coef_
-        out = np.stack([-self.descriptor.vjp(lat, x, np.broadcast_to(cot, (lat.n_sites, len(cot)))) for x in s])
-        return out if batch else out[0]
-
-    def predict_energy(self, spins, lattice=None):
-        s, lat, batch = self._configs(spins, lattice)
-        e = np.array([self.descriptor.features(lat, x)[:, self._columns].sum(axis=0) @ self.coef_ for x in s])
-        return e if batch else e[0]
-
-    def effective_couplings(self) -> dict[float, float]:
-        """Heisenberg coupling J(d) per bond length d implied by the fitted A1 weights.
-
-        Summed over the lattice, the A1 feature of an orbit of n pairs of length d is
-        :math:`(n/\\sqrt{n})\\,(2/z_d)\\sum_{\\text{bonds of length }d}\\mathbf S_i\\cdot\\mathbf S_j`, with z_d
-        the number of neighbours at distance d.  (Constant energies are dropped.)
-        """
-        if self.features != "a1":
-            raise ValueError("couplings are read off the A1 model only")
-        lattice = _LATTICES[self.descriptor.kind](2 * int(np.ceil(self.descriptor.cutoff)) + 3)
-        couplings: dict[float, float] = {}
-        for w, row in zip(self.coef_, self.descriptor.orbit_table()):
-            d = round(row["bond_length"], 9)
-            shell = int(np.argmin(np.abs(lattice.shell_distances - d))) + 1
-            z = lattice.neighbors(shell).shape[1]
-            couplings[d] = couplings.get(d, 0.0) + w * np.sqrt(row["size"]) * 2 / z
-        return couplings
-
-
-class _BestParameters:
-    """Keeps the history and the parameters with the lowest validation loss; signals early stopping."""
-
-    def __init__(self, params, history, patience):
-        self.params, self.history, self.patience = params, history, patience
-        self.best, self.best_loss, self.since_best = None, np.inf, 0
-
-    def update(self, train_loss, validation_loss, learning_rate):
-        """Record one epoch; returns (improved, stop)."""
-        self.history["train_loss"].append(float(train_loss))
-        self.history["validation_loss"].append(float(validation_loss))
-        self.history["learning_rate"].append(float(learning_rate))
-        improved = validation_loss < self.best_loss * (1 - 1e-4)
-        if improved:
-            self.best, self.best_loss, self.since_best = [p.copy() for p in self.params], validation_loss, 0
-        else:
-            self.since_best += 1
-        return improved, self.since_best >= self.patience
-
-    def restore(self):
-        if self.best is not None:
-            for p, b in zip(self.params, self.best):
-                p[...] = b
-
-
-# -- Adam ---------------------------------------------------------------------------------------------------------------
-class _Adam:
-    def __init__(self, params, learning_rate, beta1=0.9, beta2=0.999, eps=1e-12):
-        self.params, self.learning_rate = params, learning_rate
-        self.beta1, self.beta2, self.eps, self.t = beta1, beta2, eps, 0
-        self.m = [np.zeros_like(p) for p in params]
-        self.v = [np.zeros_like(p) for p in params]
-
-    def step(self, grads):
-        self.t += 1
-        c1, c2 = 1 - self.beta1**self.t, 1 - self.beta2**self.t
-        for p, g, m, v in zip(self.params, grads, self.m, self.v):
-            m *= self.beta1
-            m += (1 - self.beta1) * g
-            v *= self.beta2
-            v += (1 - self.beta2) * g * g
-            p -= self.learning_rate * (m / c1) / (np.sqrt(v / c2) + self.eps)
-
-
-# -- model files ---------------------------------------------------------------------------------------------------------
-def _paths(path):
-    base = Path(path)
-    if base.suffix in (".npz", ".json"):
-        base = base.with_suffix("")
-    return base.with_suffix(".npz"), base.with_suffix(".json")
-
-
-def _save(path, arrays, meta, descriptor, training_hash, command, extra):
-    from .trajectory import save_npz
-
-    npz, js = _paths(path)
-    save_npz(npz, arrays, {"kind": "model-weights"})
-    digest = hashlib.sha256(npz.read_bytes()).hexdigest()
-    meta = dict(meta, format=MODEL_FORMAT, spinlab=__version__, descriptor=descriptor.config(),
-                lattice=descriptor.kind, units="energies and fields in units of t1; fields are -dE/dS",
-                training_hash=training_hash, command=command, weights_sha256=digest, **(extra or {}))
-    tmp = js.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(meta, indent=2, sort_keys=True))
-    tmp.replace(js)
+        return get_preset(plan["preset"]).lattice(plan["L"])
+    return None
 
 
 def load_model(path) -> BPModel:
@@ -645,28 +401,7 @@ def load_model(path) -> BPModel:
     Raises ValueError with the reason when a file is missing, truncated or corrupt,
     from a newer format, or does not match its descriptor.
     """
-    from .trajectory import load_npz
-
-    npz, js = _paths(path)
-    for f in (npz, js):
-        if not f.exists():
-            raise ValueError(f"model file {f} is missing (a model is a .npz with a .json beside it)")
-    try:
-        meta = json.loads(js.read_text())
-    except json.JSONDecodeError as err:
-        raise ValueError(f"{js} is not valid JSON (truncated?): {err}") from None
-    if meta.get("format", 0) > MODEL_FORMAT:
-        raise ValueError(f"{js} has model format {meta['format']}, newer than this spinlab ({MODEL_FORMAT}): "
-                         "upgrade spinlab")
+    arrays, meta = read_model_files(path)
     if meta.get("model") != "bp":
-        raise ValueError(f"{js} does not describe a BP model")
-    if hashlib.sha256(npz.read_bytes()).hexdigest() != meta.get("weights_sha256"):
-        raise ValueError(f"{npz} does not match the checksum in {js}: truncated, corrupt or from another model")
-    try:
-        arrays, _ = load_npz(npz)
-    except Exception as err:  # zipfile and numpy raise several types for damaged archives
-        raise ValueError(f"{npz} cannot be read ({type(err).__name__}: {err})") from None
-    descriptor = descriptor_from_config(meta["descriptor"])
-    model = BPModel._from_file(arrays, meta, descriptor)
-    model.metadata_ = meta
-    return model
+        raise ValueError(f"{path} does not describe a BP model")
+    return BPModel._from_file(arrays, meta)

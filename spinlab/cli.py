@@ -1,16 +1,34 @@
-"""Sub-commands of the ``spinlab`` command (``python -m spinlab COMMAND --help``)."""
+"""Sub-commands of the ``spinlab`` command (``python -m spinlab COMMAND --help``).
+
+Every user error ends in one line, ``spinlab: error: ...`` (exit status 2), and is found
+before any work is done or any file written.  ``reproduce`` writes its results into
+``--out`` (default ``results/`` in the current directory); the results shipped with
+spinlab are rewritten only with ``--update-shipped``.
+"""
 
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import shlex
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
 
-__all__ = ["add_commands", "command_line"]
+from .data import DATA_DIR
+from .presets import PRESETS
+
+__all__ = ["add_commands", "command_line", "UsageError"]
+
+#: Held-out torque R² below this makes ``spinlab train`` warn that the model is poor.
+POOR_TORQUE_R2 = 0.5
+
+
+class UsageError(ValueError):
+    """A mistake in a command's arguments: reported as one line, without a traceback."""
 
 
 def command_line(argv=None) -> str:
@@ -19,13 +37,55 @@ def command_line(argv=None) -> str:
     return "spinlab " + " ".join(shlex.quote(a) for a in args)
 
 
+def _bp_default(name):
+    """The default of a BPModel hyper-parameter: one source for the CLI and the API."""
+    from .bp import BPModel
+
+    return inspect.signature(BPModel).parameters[name].default
+
+
+def _positive_int(text):
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
+    return value
+
+
+def _count(text):
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be a non-negative integer, got {text}")
+    return value
+
+
+def _positive_float(text):
+    value = float(text)
+    if not (np.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
+    return value
+
+
+def _non_negative_float(text):
+    value = float(text)
+    if not (np.isfinite(value) and value >= 0):
+        raise argparse.ArgumentTypeError(f"must be a number >= 0, got {text}")
+    return value
+
+
+def _results_path(args, name: str) -> Path:
+    """Where a reproduce command writes: ``--out`` (a folder), or the shipped file with --update-shipped."""
+    if args.update_shipped:
+        return DATA_DIR / name
+    return Path(args.out) / name
+
+
 # -- generate -------------------------------------------------------------------------------------------------
 def _generate(args) -> int:
     from .datasets import DatasetPlan, generate
 
-    plan = DatasetPlan(preset=args.preset, L=args.L, kT_el=args.kT_el, relaxations=args.relaxations,
-                       relaxation_steps=args.steps, random=args.random, thermal_runs=args.thermal_runs,
-                       seed=args.seed)
+    plan = DatasetPlan(preset=args.preset, L=args.L, engine=args.engine, kT_el=args.kT_el,
+                       relaxations=args.relaxations, relaxation_steps=args.steps, random=args.random,
+                       thermal_runs=args.thermal_runs, seed=args.seed)
     client = None
     if args.scheduler:
         from dask.distributed import Client
@@ -37,39 +97,87 @@ def _generate(args) -> int:
 
 
 # -- train ------------------------------------------------------------------------------------------------------
-def _train(args) -> int:
+TRAINING_OPTIONS = ("hidden", "activation", "learning_rate", "epochs", "batch_size", "patience", "stop_patience",
+                    "torque_weight", "field_weight", "optimizer", "seed")
+
+
+def _hyperparameters(args) -> dict:
+    hyper = {k: getattr(args, k) for k in TRAINING_OPTIONS}
+    hyper["hidden"] = tuple(hyper["hidden"])
+    return hyper
+
+
+def _load_dataset(path):
     from .datasets import load_dataset
+
+    if not Path(path).is_dir():
+        raise UsageError(f"no dataset folder {path}: make one with `spinlab generate PRESET --out {path}`")
+    return load_dataset(path)
+
+
+def _warn_about_report(report) -> None:
+    """Say so when a trained model is poor or never saw a snapshot class."""
+    from .datasets import KINDS
+
+    held = report["held_out"]
+    for kind in KINDS:
+        if kind not in held:
+            warnings.warn(f"no held-out {kind} snapshots: the model was not checked on that class", stacklevel=2)
+        elif held[kind]["torque_r2"] < POOR_TORQUE_R2:
+            warnings.warn(f"held-out torque R² on {kind} snapshots is {held[kind]['torque_r2']:.3g}: the model is "
+                          "poor there (more data, more epochs or a larger cutoff?)", stacklevel=2)
+
+
+def _train(args) -> int:
     from .training import train_on_dataset
 
-    data = load_dataset(args.data)
-    model, report = train_on_dataset(
-        data, cutoff=args.cutoff, hidden=tuple(args.hidden), activation=args.activation, learning_rate=args.lr,
-        epochs=args.epochs, batch_size=args.batch_size, torque_weight=args.torque_weight,
-        field_weight=args.field_weight, optimizer=args.optimizer, patience=args.patience,
-        stop_patience=args.stop_patience, seed=args.seed, progress=not args.quiet)
+    data = _load_dataset(args.data)
+    model, report = train_on_dataset(data, cutoff=args.cutoff, progress=not args.quiet, **_hyperparameters(args))
     model.save(args.out, command=command_line(args.argv),
                extra={"dataset": {"plan": data.plan, "fingerprint": data.fingerprint()}, "report": report,
                       "history": {k: [float(x) for x in v] for k, v in model.history_.items()}})
     print(f"model written to {args.out}.npz/.json ({model.descriptor})")
     print(json.dumps(report, indent=2))
+    _warn_about_report(report)
     return 0
 
 
 # -- reproduce ---------------------------------------------------------------------------------------------------
-DATA_DIR = Path(__file__).parent / "data"
+def _model_for(preset, path):
+    """The model a reproduce command uses, with a warning when it was trained for another preset."""
+    from .bp import load_model
+    from .models import SHIPPED, load_shipped
+
+    if path is None:
+        if preset not in SHIPPED:
+            raise UsageError(f"no shipped model for {preset}: pass --model PATH (made by `spinlab train`)")
+        return load_shipped(preset)
+    model = load_model(path)
+    trained_for = model.metadata_.get("dataset", {}).get("plan", {}).get("preset")
+    if trained_for is not None and trained_for != preset:
+        warnings.warn(f"{path} was trained on {trained_for} data, not on {preset}: its fields describe another "
+                      "model", stacklevel=2)
+    return model
+
+
+def _write(path: Path, arrays, metadata) -> None:
+    from .io import save_npz
+
+    save_npz(path, arrays, metadata)
+    print(f"written {path}")
 
 
 def _reproduce_orders(args) -> int:
     from . import reproduce
-    from .bp import load_model
-    from .models import shipped_path
-    from .trajectory import save_npz
+    from .presets import get_preset
 
-    model = load_model(args.model or shipped_path(args.preset))
-    arrays, summary = reproduce.compare_orders(args.preset, model, seeds=tuple(args.seeds), steps=args.steps,
-                                               L_large=args.L_large, large_steps=args.large_steps)
-    out = Path(args.out or DATA_DIR / f"orders-{args.preset}.npz")
-    save_npz(out, arrays, dict(summary, kind="orders", command=command_line(args.argv)))
+    get_preset(args.preset).check_size(args.L)
+    get_preset(args.preset).check_size(args.L_large)
+    model = _model_for(args.preset, args.model)
+    arrays, summary = reproduce.compare_orders(args.preset, model, seeds=tuple(args.seeds), L=args.L,
+                                               steps=args.steps, L_large=args.L_large, large_steps=args.large_steps)
+    _write(_results_path(args, f"orders-{args.preset}.npz"), arrays,
+           dict(summary, kind="orders", command=command_line(args.argv)))
     print(json.dumps(summary, indent=2, default=float))
     return 0
 
@@ -79,9 +187,7 @@ def _sweep_model(data, cutoff, args):
     from .bp import load_model
     from .training import evaluate_by_kind, train_on_dataset
 
-    hyper = dict(hidden=tuple(args.hidden), epochs=args.epochs, learning_rate=args.lr, batch_size=args.batch_size,
-                 seed=args.seed, torque_weight=args.torque_weight, optimizer=args.optimizer,
-                 patience=args.patience, stop_patience=args.stop_patience)
+    hyper = _hyperparameters(args)
     path = Path(args.models) / f"{data.plan['preset']}-rc{cutoff:g}" if args.models else None
     if path is not None and Path(f"{path}.npz").exists():
         train, held = data.split()
@@ -98,32 +204,30 @@ def _sweep_model(data, cutoff, args):
 
 
 def _reproduce_cutoff_sweep(args) -> int:
-    from .datasets import load_dataset
+    from .io import write_json_atomic
     from .training import field_cost
 
-    data = load_dataset(args.data)
+    data = _load_dataset(args.data)
     rows = []
     for cutoff in args.cutoffs:
         model, report = _sweep_model(data, cutoff, args)
         rows.append({"cutoff": cutoff, "features": model.descriptor.n_features, "report": report,
                      "cost_us_per_site": field_cost(model)})
         print(json.dumps(rows[-1], indent=2))
-    out = Path(args.out or DATA_DIR / f"cutoff-sweep-{data.plan['preset']}.json")
-    out.write_text(json.dumps({"preset": data.plan["preset"], "rows": rows, "command": command_line(args.argv)},
-                              indent=2))
+    out = _results_path(args, f"cutoff-sweep-{data.plan['preset']}.json")
+    write_json_atomic(out, {"preset": data.plan["preset"], "rows": rows, "command": command_line(args.argv)})
+    print(f"written {out}")
     return 0
 
 
 def _reproduce_chiral_order(args) -> int:
     from . import reproduce
     from .models import load_shipped
-    from .trajectory import save_npz
 
     result = reproduce.chirality_vs_temperature(load_shipped("tetrahedral"), args.temperatures, L=args.L,
                                                 steps=args.steps)
-    out = Path(args.out or DATA_DIR / "chiral-order.npz")
-    save_npz(out, {k: v for k, v in result.items() if isinstance(v, np.ndarray)},
-             {"kind": "chiral-order", "L": args.L, "steps": args.steps, "command": command_line(args.argv)})
+    _write(_results_path(args, "chiral-order.npz"), {k: v for k, v in result.items() if isinstance(v, np.ndarray)},
+           {"kind": "chiral-order", "L": args.L, "steps": args.steps, "command": command_line(args.argv)})
     for T, m in zip(result["temperatures"], result["order"]):
         print(f"kT = {T:.4f}: |<chi>|/chi_ideal = {m:.3f}")
     return 0
@@ -131,33 +235,56 @@ def _reproduce_chiral_order(args) -> int:
 
 def _reproduce_locality(args) -> int:
     from . import reproduce
-    from .trajectory import save_npz
+    from .presets import get_preset
 
+    get_preset(args.preset).check_size(args.L)
+    if max(args.radii) >= args.L / 2:
+        raise UsageError(f"radii must stay below L/2 = {args.L / 2:g} (the torus wraps beyond), got {max(args.radii)}")
     arrays, summary = reproduce.locality(args.preset, L=args.L, radii=args.radii, temperatures=args.temperatures,
                                          steps=args.steps)
-    out = Path(args.out or DATA_DIR / f"locality-{args.preset}.npz")
-    save_npz(out, arrays, {**summary, "kind": "locality", "command": command_line(args.argv)})
+    _write(_results_path(args, f"locality-{args.preset}.npz"), arrays,
+           {**summary, "kind": "locality", "command": command_line(args.argv)})
     print("share of H_perp from beyond R, R = " + ", ".join(f"{R:g}" for R in args.radii))
     for name in summary["classes"]:
         print(f"{name:>16}: " + ", ".join(f"{v:.3f}" for v in arrays[f"{name}/share"]))
     return 0
 
 
+def _reproduce_kpm_accuracy(args) -> int:
+    from . import reproduce
+    from .io import load_npz, write_json_atomic
+
+    arrays, meta = load_npz(DATA_DIR / f"locality-{args.preset}.npz")
+    states = {k.split("/")[0]: v for k, v in arrays.items() if k.endswith("/states")}
+    _, summary = reproduce.kpm_accuracy(args.preset, states, kT_el=args.kT_el, distances=args.distances,
+                                        expansion_moments=args.expansion_moments)
+    summary["command"] = command_line(args.argv)
+    summary["states"] = f"the {meta['L']}x{meta['L']} states of {meta['command']}"
+    out = _results_path(args, f"kpm-accuracy-{args.preset}.json")
+    write_json_atomic(out, summary)
+    for error in ("expansion", "probing", "probing_fixed_mu", "ensemble"):
+        print(f"{error}: " + "; ".join(f"{name} {np.round(np.mean(np.atleast_2d(v), axis=0), 4).tolist()}"
+                                       if error != "expansion" else f"{name} {np.round(v, 6).tolist()}"
+                                       for name, v in summary[error].items()))
+    print(f"written {out}")
+    return 0
+
+
 def _reproduce_coarsening(args) -> int:
     from . import reproduce
     from .models import load_shipped
-    from .trajectory import save_npz
+    from .presets import get_preset
 
+    get_preset("tetrahedral").check_size(args.L)
     result = reproduce.coarsening(load_shipped("tetrahedral"), args.L, args.kT, args.steps, seeds=args.seeds,
                                   maps_at=args.maps, work=args.work)
     exponents = reproduce.growth_exponents(result, args.seeds, args.fit_window)
-    out = Path(args.out or DATA_DIR / "coarsening.npz")
-    save_npz(out, result, {"kind": "coarsening", "L": args.L, "kT": args.kT, "steps": args.steps,
-                           "seeds": list(args.seeds), "dt": 0.1, "alpha": 1.0, "fit_window": list(args.fit_window),
-                           "command": command_line(args.argv)})
+    _write(_results_path(args, "coarsening.npz"), result,
+           {"kind": "coarsening", "L": args.L, "kT": args.kT, "steps": args.steps, "seeds": list(args.seeds),
+            "dt": 0.1, "alpha": 1.0, "fit_window": list(args.fit_window), "command": command_line(args.argv)})
+    error = exponents.std(ddof=1) / np.sqrt(len(exponents)) if len(exponents) > 1 else np.nan
     print(f"growth exponents over t in {args.fit_window}: {np.round(exponents, 3)}; "
-          f"n = {exponents.mean():.3f} ± {exponents.std(ddof=1) / np.sqrt(len(exponents)) if len(exponents) > 1 else np.nan:.3f}")
-    print(f"written {out}")
+          f"n = {exponents.mean():.3f} ± {error:.3f}")
     return 0
 
 
@@ -174,106 +301,151 @@ def _figure(args) -> int:
     return 0
 
 
+# -- the parser ----------------------------------------------------------------------------------------------
+class _Formatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
+    """Shows every option's default (where there is one); keeps the descriptions' line breaks."""
+
+    def _get_help_string(self, action):
+        if action.default is None or action.default is False or action.required:
+            return action.help
+        return super()._get_help_string(action)
+
+
+def _parser(subparsers, name, **kwargs):
+    return subparsers.add_parser(name, formatter_class=_Formatter, **kwargs)
+
+
+def _add_training_options(p) -> None:
+    p.add_argument("--hidden", type=_positive_int, nargs="+", default=list(_bp_default("hidden")),
+                   help="hidden layer widths of the network")
+    p.add_argument("--activation", default=_bp_default("activation"), choices=["silu", "tanh", "softplus", "relu"],
+                   help="activation function (smooth ones give smooth fields)")
+    p.add_argument("--lr", type=_positive_float, default=_bp_default("learning_rate"), dest="learning_rate",
+                   help="Adam learning rate")
+    p.add_argument("--epochs", type=_positive_int, default=_bp_default("epochs"),
+                   help="passes over the training snapshots (L-BFGS: iterations)")
+    p.add_argument("--batch-size", type=_positive_int, default=_bp_default("batch_size"), dest="batch_size",
+                   help="snapshots per Adam step")
+    p.add_argument("--patience", type=_positive_int, default=_bp_default("patience"),
+                   help="epochs without improvement before the learning rate decays")
+    p.add_argument("--stop-patience", type=_positive_int, default=_bp_default("stop_patience"), dest="stop_patience",
+                   help="epochs without improvement before training stops (the best weights are kept)")
+    p.add_argument("--torque-weight", type=_non_negative_float, default=_bp_default("torque_weight"),
+                   dest="torque_weight", help="weight of |S x dH|^2 in the loss: torques are a few %% of ED fields")
+    p.add_argument("--field-weight", type=_non_negative_float, default=_bp_default("field_weight"),
+                   dest="field_weight", help="weight of |dH|^2 in the loss")
+    p.add_argument("--optimizer", default=_bp_default("optimizer"), choices=["adam", "lbfgs"],
+                   help="Adam on minibatches or full-batch L-BFGS")
+    p.add_argument("--seed", type=_count, default=_bp_default("seed"),
+                   help="initialization, shuffling and validation split")
+
+
+def _add_output_options(p) -> None:
+    out = p.add_mutually_exclusive_group()
+    out.add_argument("--out", default="results", help="folder for the result (created if needed)")
+    out.add_argument("--update-shipped", action="store_true", dest="update_shipped",
+                     help="rewrite the result shipped with spinlab (spinlab/data) instead")
+
+
 def add_commands(subparsers) -> None:
-    g = subparsers.add_parser("generate", help="generate ED training data (relaxation, thermal, random snapshots)",
-                              description="Generate an ED training set as resumable shards.")
-    g.add_argument("preset", choices=["120-degree", "tetrahedral"])
-    g.add_argument("--out", required=True, help="dataset directory (re-running completes it)")
-    g.add_argument("--L", type=int, default=12, help="triangular L x L lattice, a multiple of 6 (default 12)")
-    g.add_argument("--kT-el", type=float, default=0.0, dest="kT_el", help="electronic temperature (default 0)")
-    g.add_argument("--relaxations", type=int, default=8, help="ED-LLG relaxations from random spins")
-    g.add_argument("--steps", type=int, default=3000, help="steps per relaxation (dt = 0.1)")
-    g.add_argument("--thermal-runs", type=int, default=2, dest="thermal_runs", help="thermal runs per temperature")
-    g.add_argument("--random", type=int, default=60, help="random snapshots")
-    g.add_argument("--seed", type=int, default=0)
-    g.add_argument("--workers", type=int, default=None, help="local worker processes (default: all cores)")
-    g.add_argument("--scheduler", default=None, help="Dask scheduler address: run on that cluster instead")
+    presets = sorted(PRESETS)
+    g = _parser(subparsers, "generate", help="generate training data labelled by an electron solver",
+                description="Generate a training set (relaxation, thermal and random snapshots) as resumable shards.\n"
+                            "Re-running the same command completes an interrupted generation.")
+    g.add_argument("preset", choices=presets, help="parameter set (lattice, J, filling)")
+    g.add_argument("--out", required=True, help="dataset folder")
+    g.add_argument("--L", type=_positive_int, default=12,
+                   help="L x L lattice (a multiple of 6 on the triangular, 2 on the square lattice)")
+    g.add_argument("--engine", default="ed", choices=["ed", "kpm"],
+                   help="electron solver that labels the snapshots (kpm needs --kT-el > 0)")
+    g.add_argument("--kT-el", type=_non_negative_float, default=0.0, dest="kT_el",
+                   help="electronic temperature of the labels (0: canonical T = 0)")
+    g.add_argument("--relaxations", type=_count, default=8, help="damped relaxations from random spins")
+    g.add_argument("--steps", type=_positive_int, default=3000, help="steps per relaxation (dt = 0.1)")
+    g.add_argument("--thermal-runs", type=_count, default=2, dest="thermal_runs",
+                   help="Langevin runs per temperature from the ideal order")
+    g.add_argument("--random", type=_count, default=60, help="random (infinite-temperature) snapshots")
+    g.add_argument("--seed", type=_count, default=0, help="base seed; task k uses seed + k")
+    g.add_argument("--workers", type=_positive_int, default=None, help="local worker processes (default: all cores)")
+    g.add_argument("--scheduler", default=None, help="Dask scheduler address: run the tasks on that cluster")
     g.set_defaults(run=_generate)
 
-    t = subparsers.add_parser("train", help="train a BP model on a generated dataset",
-                              description="Train a Behler-Parrinello model on ED fields; every 4th task is held out "
-                                          "and the held-out errors per snapshot class are stored with the model.")
-    t.add_argument("data", help="dataset directory written by `spinlab generate`")
+    t = _parser(subparsers, "train", help="train a BP model on a generated dataset",
+                description="Train a Behler-Parrinello model on the fields of a dataset. Every 4th task of each "
+                            "snapshot class is held out;\nthe held-out errors per class are stored with the model.")
+    t.add_argument("data", help="dataset folder written by `spinlab generate`")
     t.add_argument("--out", required=True, help="model path without extension (writes .npz and .json)")
-    t.add_argument("--cutoff", type=float, default=2.0, help="descriptor cutoff r_c (default 2)")
-    t.add_argument("--hidden", type=int, nargs="+", default=[64, 64, 64])
-    t.add_argument("--activation", default="silu", choices=["silu", "tanh", "softplus", "relu"])
-    t.add_argument("--lr", type=float, default=1e-3)
-    t.add_argument("--epochs", type=int, default=1500)
-    t.add_argument("--batch-size", type=int, default=4, dest="batch_size")
-    t.add_argument("--patience", type=int, default=25, help="epochs without improvement before the rate decays")
-    t.add_argument("--stop-patience", type=int, default=150, dest="stop_patience",
-                   help="epochs without improvement before training stops (the best weights are kept)")
-    t.add_argument("--torque-weight", type=float, default=30.0, dest="torque_weight",
-                   help="weight of |S x dH|^2 against |dH|^2: torques are a few percent of ED fields")
-    t.add_argument("--field-weight", type=float, default=1.0, dest="field_weight")
-    t.add_argument("--optimizer", default="adam", choices=["adam", "lbfgs"],
-                   help="Adam on minibatches (default) or full-batch L-BFGS")
-    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--cutoff", type=_positive_float, default=2.0, help="descriptor cutoff r_c (lattice spacings)")
+    _add_training_options(t)
     t.add_argument("--quiet", action="store_true", help="no progress bar")
     t.set_defaults(run=_train)
 
-    r = subparsers.add_parser("reproduce", help="heavy runs behind the book's figures",
-                              description="Documented runs whose small outputs are shipped in spinlab/data.")
+    r = _parser(subparsers, "reproduce", help="heavy runs behind the book's figures",
+                description="Documented runs whose small outputs the book shows; shipped copies live in "
+                            "spinlab/data.")
     runs = r.add_subparsers(dest="what", metavar="WHAT", required=True)
-    o = runs.add_parser("orders", help="ED- vs ML-driven LLG from the same random states, plus a large ML run")
-    o.add_argument("preset", choices=["120-degree", "tetrahedral"])
+    o = _parser(runs, "orders", help="ED- vs ML-driven LLG from the same random states, plus a large ML run")
+    o.add_argument("preset", choices=presets, help="parameter set")
     o.add_argument("--model", default=None, help="model path (default: the shipped model of the preset)")
-    o.add_argument("--seeds", type=int, nargs="+", default=[101, 102, 103])
-    o.add_argument("--steps", type=int, default=5000)
-    o.add_argument("--L-large", type=int, default=96, dest="L_large")
-    o.add_argument("--large-steps", type=int, default=3000, dest="large_steps")
-    o.add_argument("--out", default=None)
+    o.add_argument("--seeds", type=_count, nargs="+", default=[101, 102, 103], help="random starting states")
+    o.add_argument("--L", type=_positive_int, default=12, help="lattice of the ED vs ML runs")
+    o.add_argument("--steps", type=_positive_int, default=5000, help="steps of dt = 0.1 per run")
+    o.add_argument("--L-large", type=_positive_int, default=96, dest="L_large", help="lattice of the large ML run")
+    o.add_argument("--large-steps", type=_positive_int, default=3000, dest="large_steps",
+                   help="steps of the large ML run")
+    _add_output_options(o)
     o.set_defaults(run=_reproduce_orders)
-    c = runs.add_parser("cutoff-sweep", help="accuracy and cost of BP models against the descriptor cutoff")
-    c.add_argument("data", help="dataset directory")
-    c.add_argument("--cutoffs", type=float, nargs="+", default=[2.0, 3.0, 4.0])
-    c.add_argument("--hidden", type=int, nargs="+", default=[64, 64, 64])
-    c.add_argument("--epochs", type=int, default=1500)
-    c.add_argument("--lr", type=float, default=1e-3)
-    c.add_argument("--batch-size", type=int, default=4, dest="batch_size")
-    c.add_argument("--seed", type=int, default=0)
-    c.add_argument("--torque-weight", type=float, default=30.0, dest="torque_weight")
-    c.add_argument("--optimizer", default="adam", choices=["adam", "lbfgs"])
-    c.add_argument("--patience", type=int, default=25)
-    c.add_argument("--stop-patience", type=int, default=150, dest="stop_patience")
-    c.add_argument("--models", default=None, help="also save each model into this directory")
-    c.add_argument("--out", default=None)
+    c = _parser(runs, "cutoff-sweep", help="accuracy and cost of BP models against the descriptor cutoff")
+    c.add_argument("data", help="dataset folder")
+    c.add_argument("--cutoffs", type=_positive_float, nargs="+", default=[2.0, 3.0, 4.0], help="r_c values")
+    _add_training_options(c)
+    c.add_argument("--models", default=None, help="also save each model into this folder (makes the sweep resumable)")
+    _add_output_options(c)
     c.set_defaults(run=_reproduce_cutoff_sweep)
-    t = runs.add_parser("chiral-order", help="chiral order parameter against temperature (ML Langevin)")
-    t.add_argument("--temperatures", type=float, nargs="+",
-                   default=[0.002, 0.005, 0.01, 0.015, 0.02, 0.03, 0.04, 0.06])
-    t.add_argument("--L", type=int, default=24)
-    t.add_argument("--steps", type=int, default=3000)
-    t.add_argument("--out", default=None)
+    t = _parser(runs, "chiral-order", help="chiral order parameter against temperature (ML Langevin)")
+    t.add_argument("--temperatures", type=_positive_float, nargs="+",
+                   default=[0.002, 0.005, 0.01, 0.015, 0.02, 0.03, 0.04, 0.06], help="spin-bath temperatures")
+    t.add_argument("--L", type=_positive_int, default=24, help="triangular L x L lattice")
+    t.add_argument("--steps", type=_positive_int, default=3000, help="steps of dt = 0.1 per temperature")
+    _add_output_options(t)
     t.set_defaults(run=_reproduce_chiral_order)
-    g = runs.add_parser("locality", help="how far ED fields reach, for random and thermal spins")
-    g.add_argument("preset", nargs="?", default="tetrahedral", choices=["120-degree", "tetrahedral"])
-    g.add_argument("--L", type=int, default=18, help="ED on the triangular L x L lattice (default 18)")
-    g.add_argument("--radii", type=float, nargs="+", default=[2.0, 3.0, 4.0, 5.0],
+    g = _parser(runs, "locality", help="how far ED fields reach, for random and thermal spins")
+    g.add_argument("preset", nargs="?", default="tetrahedral", choices=presets, help="parameter set")
+    g.add_argument("--L", type=_positive_int, default=18, help="ED on the L x L lattice")
+    g.add_argument("--radii", type=_positive_float, nargs="+", default=[2.0, 3.0, 4.0, 5.0],
                    help="R in lattice spacings: spins farther than R are replaced")
-    g.add_argument("--temperatures", type=float, nargs="+", default=[0.005, 0.01, 0.02],
+    g.add_argument("--temperatures", type=_positive_float, nargs="+", default=[0.005, 0.01, 0.02],
                    help="kT of the thermal classes (two ED Langevin states each)")
-    g.add_argument("--steps", type=int, default=300, help="ED Langevin steps of dt = 0.1 from the ideal order")
-    g.add_argument("--out", default=None)
+    g.add_argument("--steps", type=_positive_int, default=300, help="ED Langevin steps of dt = 0.1 from the ideal order")
+    _add_output_options(g)
     g.set_defaults(run=_reproduce_locality)
-    q = runs.add_parser("coarsening", help="thermal quench of the chiral phase: domain growth L(t)")
-    q.add_argument("--L", type=int, default=96)
-    q.add_argument("--kT", type=float, default=0.005)
-    q.add_argument("--steps", type=int, default=6000, help="steps of dt = 0.1")
-    q.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    q.add_argument("--maps", type=int, nargs="+", default=[200, 500, 1000, 2000, 4000, 6000],
+    k = _parser(runs, "kpm-accuracy", help="expansion, probing and ensemble errors of KPM fields against ED",
+                description="The three errors of KPM exchange fields, on the shipped states of `reproduce locality`.")
+    k.add_argument("preset", nargs="?", default="tetrahedral", choices=["tetrahedral"], help="parameter set")
+    k.add_argument("--kT-el", type=_positive_float, default=0.05, dest="kT_el", help="electronic temperature")
+    k.add_argument("--distances", type=_positive_float, nargs="+", default=[2.0, 3.0, 4.0, 6.0, 8.0],
+                   help="probe colouring distances d")
+    k.add_argument("--expansion-moments", type=_positive_int, nargs="+", default=[150, 300, 600],
+                   dest="expansion_moments", help="expansion orders M of the exact-trace check")
+    _add_output_options(k)
+    k.set_defaults(run=_reproduce_kpm_accuracy)
+    q = _parser(runs, "coarsening", help="thermal quench of the chiral phase: domain growth L(t)")
+    q.add_argument("--L", type=_positive_int, default=96, help="triangular L x L lattice")
+    q.add_argument("--kT", type=_positive_float, default=0.005, help="spin-bath temperature of the quench")
+    q.add_argument("--steps", type=_positive_int, default=6000, help="steps of dt = 0.1")
+    q.add_argument("--seeds", type=_count, nargs="+", default=[0, 1, 2], help="independent quenches")
+    q.add_argument("--maps", type=_positive_int, nargs="+", default=[200, 500, 1000, 2000, 4000, 6000],
                    help="steps at which to keep chirality maps (of the first seed)")
-    q.add_argument("--work", default="runs", help="directory for resumable per-seed checkpoints "
-                   "(run seeds in separate processes with the same --work, then once with all seeds to collect)")
-    q.add_argument("--fit-window", type=float, nargs=2, default=[30.0, 600.0], dest="fit_window",
+    q.add_argument("--work", default="runs", help="folder of the resumable per-seed runs (run seeds in separate "
+                   "processes with the same --work, then once with all seeds to collect)")
+    q.add_argument("--fit-window", type=_positive_float, nargs=2, default=[30.0, 600.0], dest="fit_window",
                    metavar=("T_MIN", "T_MAX"), help="times over which log L is fitted against log t")
-    q.add_argument("--out", default=None)
+    _add_output_options(q)
     q.set_defaults(run=_reproduce_coarsening)
 
-    f = subparsers.add_parser("figure", help="draw the README's overview picture")
-    f.add_argument("what", choices=["overview"])
-    f.add_argument("--out", default="book/_static/overview.png")
+    f = _parser(subparsers, "figure", help="draw the README's overview picture")
+    f.add_argument("what", choices=["overview"], help="which figure")
+    f.add_argument("--out", default="book/_static/overview.png", help="image file")
     f.add_argument("--coarsening", default=None, help="coarsening results (default: the shipped ones)")
-    f.add_argument("--dpi", type=int, default=110)
+    f.add_argument("--dpi", type=_positive_int, default=110, help="resolution")
     f.set_defaults(run=_figure)

@@ -28,15 +28,26 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from .dynamics import SemiImplicitMidpoint
-from .electrons import SDModel
+from .electrons import KPMModel, SDModel
+from .io import load_npz, save_npz, write_json_atomic
+from .lattice import Lattice
+from .presets import get_preset
 from .spins import TEXTURES, random_spins
-from .trajectory import load_npz, run, save_npz
+from .trajectory import run
 
-__all__ = ["DatasetPlan", "Dataset", "generate", "load_dataset", "run_task", "KINDS"]
+__all__ = ["DatasetPlan", "Dataset", "generate", "load_dataset", "run_task", "KINDS", "ENGINES", "make_engine"]
 
 KINDS = ("relaxation", "thermal", "random")
-#: the ideal texture each preset orders into (the start of thermal runs)
-ORDERED_TEXTURE = {"120-degree": "120-degree", "tetrahedral": "tetrahedral"}
+
+#: Electron solvers that label snapshots, by name (each a conservative field provider class).
+ENGINES = {"ed": SDModel, "kpm": KPMModel}
+
+
+def make_engine(engine: str, preset: str, L: int, kT_el: float = 0.0):
+    """The labelling field provider of a preset on an L x L lattice, e.g. ``make_engine("ed", "tetrahedral", 12)``."""
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r}; choose from {', '.join(sorted(ENGINES))}")
+    return ENGINES[engine].from_preset(preset, L, kT_el=kT_el)
 
 
 @dataclass(frozen=True)
@@ -46,9 +57,11 @@ class DatasetPlan:
     Parameters
     ----------
     preset : str
-        A key of :data:`spinlab.electrons.PRESETS` ("120-degree", "tetrahedral").
+        A key of :data:`spinlab.presets.PRESETS` ("120-degree", "tetrahedral", "double-exchange").
     L : int
-        Triangular L x L lattice (a multiple of 6).
+        L x L lattice of the preset (a multiple of 6 on the triangular, of 2 on the square lattice).
+    engine : str
+        The electron solver that labels the snapshots (a key of :data:`ENGINES`).
     kT_el : float
         Electronic temperature of the reference fields (0: canonical T = 0).
     relaxations, relaxation_steps, relaxation_snapshots : int
@@ -68,6 +81,7 @@ class DatasetPlan:
 
     preset: str = "tetrahedral"
     L: int = 12
+    engine: str = "ed"
     kT_el: float = 0.0
     relaxations: int = 8
     relaxation_steps: int = 3000
@@ -83,11 +97,29 @@ class DatasetPlan:
     seed: int = 0
 
     def __post_init__(self):
-        if self.preset not in ORDERED_TEXTURE:
-            raise ValueError(f"preset must be one of {sorted(ORDERED_TEXTURE)}, got {self.preset!r}")
-        if self.L % 6:
-            raise ValueError(f"L must be a multiple of 6 on the triangular lattice, got {self.L}")
+        get_preset(self.preset).check_size(self.L)
+        if self.engine not in ENGINES:
+            raise ValueError(f"unknown engine {self.engine!r}; choose from {', '.join(sorted(ENGINES))}")
+        for name in ("relaxations", "thermal_runs", "random", "seed"):
+            if int(getattr(self, name)) != getattr(self, name) or getattr(self, name) < 0:
+                raise ValueError(f"{name} must be a non-negative integer, got {getattr(self, name)!r}")
+        for name in ("relaxation_steps", "relaxation_snapshots", "thermal_steps", "thermal_snapshots",
+                     "random_per_shard"):
+            if int(getattr(self, name)) != getattr(self, name) or getattr(self, name) < 1:
+                raise ValueError(f"{name} must be a positive integer, got {getattr(self, name)!r}")
+        for name in ("dt", "alpha", "kT_el"):
+            value = getattr(self, name)
+            if not (np.isfinite(value) and value >= 0) or (name == "dt" and value == 0):
+                raise ValueError(f"{name} must be {'positive' if name == 'dt' else '>= 0'}, got {value!r}")
         object.__setattr__(self, "temperatures", tuple(float(t) for t in self.temperatures))
+        if any(not (np.isfinite(t) and t > 0) for t in self.temperatures):
+            raise ValueError(f"temperatures must be positive, got {self.temperatures}")
+        if not self.tasks():
+            raise ValueError("the plan has no snapshots: give relaxations, thermal runs or random snapshots")
+
+    @property
+    def lattice(self) -> Lattice:
+        return get_preset(self.preset).lattice(self.L)
 
     def tasks(self) -> list[dict]:
         """Independent units of work, each producing one shard."""
@@ -108,8 +140,8 @@ class DatasetPlan:
         return [dict(t, plan=asdict(self)) for t in tasks]
 
 
-def _model(plan: dict) -> SDModel:
-    return SDModel.from_preset(plan["preset"], plan["L"], kT_el=plan["kT_el"])
+def _model(plan: dict):
+    return make_engine(plan.get("engine", "ed"), plan["preset"], plan["L"], plan["kT_el"])
 
 
 def _log_spaced(n_records: int, count: int) -> np.ndarray:
@@ -134,7 +166,7 @@ def run_task(task: dict) -> dict:
         spins, times = trajectory.spins[keep], trajectory.times[keep]
     else:
         integrator = SemiImplicitMidpoint(plan["dt"], plan["alpha"], kT=task["temperature"])
-        start = TEXTURES[ORDERED_TEXTURE[plan["preset"]]](model.lattice)
+        start = TEXTURES[get_preset(plan["preset"]).texture](model.lattice)
         every = max(1, plan["thermal_steps"] // (2 * plan["thermal_snapshots"]))
         trajectory = run(start, model, integrator, plan["thermal_steps"], record_every=every, seed=task["seed"],
                          progress=False)
@@ -165,14 +197,16 @@ def generate(plan: DatasetPlan, directory, *, workers: int | None = None, client
         Run the tasks on a Dask cluster instead; shards are written by this process.
     """
     directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
     plan_file = directory / "plan.json"
     if plan_file.exists():
         existing = json.loads(plan_file.read_text())
         if existing != json.loads(json.dumps(asdict(plan))):
-            raise ValueError(f"{directory} holds a dataset of another plan ({existing}); use a new directory")
+            differ = sorted(k for k, v in asdict(plan).items() if json.loads(json.dumps(v)) != existing.get(k))
+            raise ValueError(f"{directory} holds a dataset of another plan (differs in {', '.join(differ)}); "
+                             "use a new directory")
     else:
-        plan_file.write_text(json.dumps(asdict(plan), indent=2))
+        _model(asdict(plan))  # any remaining problem with the model shows before a file is written
+        write_json_atomic(plan_file, asdict(plan))
     todo = [t for t in plan.tasks() if not _shard_complete(directory, t)]
     bar = tqdm(total=len(plan.tasks()), initial=len(plan.tasks()) - len(todo), disable=not progress,
                desc=f"ED data {plan.preset}", unit="shard")
@@ -240,17 +274,28 @@ class Dataset:
     def __len__(self) -> int:
         return len(self.spins)
 
+    @property
+    def lattice(self) -> Lattice:
+        """The lattice of every snapshot (from the plan)."""
+        return DatasetPlan(**self.plan).lattice
+
+    def __repr__(self) -> str:
+        counts = ", ".join(f"{k} {int(np.sum(self.kind == k))}" for k in KINDS if np.any(self.kind == k))
+        return (f"Dataset({len(self)} snapshots of {self.plan.get('preset')} on {self.lattice!r}, "
+                f"{self.plan.get('engine', 'ed')} fields; {counts})")
+
     def subset(self, mask) -> "Dataset":
         mask = np.asarray(mask)
         return Dataset(self.spins[mask], self.fields[mask], self.energies[mask], self.gaps[mask], self.times[mask],
                        self.kind[mask], self.task[mask], self.plan)
 
     def split(self, every: int = 4) -> tuple["Dataset", "Dataset"]:
-        """(train, held-out): every ``every``-th task of each kind is held out whole."""
+        """(train, held-out): every ``every``-th task of each kind is held out whole (the last one of a kind
+        with fewer tasks, none of a kind with a single task)."""
         held = np.zeros(len(self), bool)
         for kind in KINDS:
             names = sorted(set(self.task[self.kind == kind]))
-            for name in names[every - 1::every] or names[-1:]:
+            for name in names[every - 1::every] or names[1:][-1:]:  # a kind's only task is never held out
                 held |= self.task == name
         return self.subset(~held), self.subset(held)
 

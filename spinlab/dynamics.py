@@ -315,6 +315,8 @@ class ImplicitMidpoint(Integrator):
         super().__init__(dt, alpha, kT, noise)
         if not tol > 0:
             raise ValueError(f"tol must be positive, got {tol}")
+        if int(max_iterations) != max_iterations or max_iterations < 1:
+            raise ValueError(f"max_iterations must be a positive integer, got {max_iterations!r}")
         self.tol, self.max_iterations = float(tol), int(max_iterations)
 
     def config(self) -> dict:

@@ -24,6 +24,7 @@ from numba import prange
 
 from ._numba import site_kernel
 from .lattice import Lattice
+from .providers import batched
 from .spins import SPIN_NORM_TOLERANCE, as_spins
 
 __all__ = ["HeisenbergModel"]
@@ -69,6 +70,8 @@ class HeisenbergModel:
         The anisotropy axis e (normalized).
     """
 
+    conservative = True
+
     def __init__(self, lattice: Lattice, J1: float = 1.0, J2: float = 0.0, J3: float = 0.0,
                  field=(0.0, 0.0, 0.0), anisotropy: float = 0.0, axis=(0.0, 0.0, 1.0)):
         self.lattice = lattice
@@ -97,13 +100,19 @@ class HeisenbergModel:
         return (f"HeisenbergModel({self.lattice!r}, J1={J1}, J2={J2}, J3={J3}, field={self.field.tolist()}, "
                 f"anisotropy={self.anisotropy})")
 
+    def config(self) -> dict:
+        return {"provider": "HeisenbergModel", "lattice": self.lattice.config(), "J": list(self.J),
+                "field": self.field.tolist(), "anisotropy": self.anisotropy, "axis": self.axis.tolist()}
+
     @property
     def neighbor_table(self) -> tuple[np.ndarray, np.ndarray]:
         """Concatenated neighbour table (N, z) over the active shells, and the coupling of each column."""
         return self._neighbors, self._couplings
 
     def exchange_field(self, spins) -> np.ndarray:
-        """H_i = -dE/dS_i, shape (N, 3)."""
+        """H_i = -dE/dS_i, shape (N, 3) (or (B, N, 3) for a batch)."""
+        if np.ndim(spins) == 3:
+            return np.stack([self.exchange_field(x) for x in as_spins(spins, self.n_sites, batch=True)])
         # Integrators call this twice per step, and as_spins's norm check alone costs more than
         # the field: a float array of the right shape gets as_spins's screen |S_i|^2 - 1 inside
         # the kernel's own pass instead, and as_spins runs only to convert or to raise.
@@ -116,9 +125,10 @@ class HeisenbergModel:
             as_spins(s, self.n_sites)
         return out
 
+    @batched
     def energy(self, spins) -> float:
-        """Total energy E."""
-        s = as_spins(spins, self.n_sites)
+        """Total energy E (or (B,) for a batch)."""
+        s = spins
         exchange = np.empty_like(s)
         # the exchange part alone (as_spins has checked the norms, hence no limit): bonds counted
         # twice in the neighbour sum, hence 1/2
@@ -127,4 +137,5 @@ class HeisenbergModel:
                      - self.anisotropy * np.sum((s @ self.axis) ** 2))
 
     def energy_and_field(self, spins):
+        """(E, H) of one configuration or a batch."""
         return self.energy(spins), self.exchange_field(spins)

@@ -32,6 +32,8 @@ __all__ = [
     "Strip",
     "Stencil",
     "point_group_matrices",
+    "lattice_from_config",
+    "LATTICES",
 ]
 
 #: Two distances closer than this belong to the same neighbour shell.
@@ -128,6 +130,16 @@ class Lattice:
     def __repr__(self) -> str:
         bc = "".join("p" if p else "o" for p in self.periodic)
         return f"{type(self).__name__}({self.L1}, {self.L2}, boundary='{bc}')"
+
+    def config(self) -> dict:
+        """JSON description from which :func:`lattice_from_config` rebuilds the lattice."""
+        return {"lattice": self.kind, "L1": self.L1, "L2": self.L2, "periodic": list(self.periodic)}
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Lattice) and self.config() == other.config()
+
+    def __hash__(self) -> int:
+        return hash(repr(self))
 
     def site_index(self, n1, n2) -> np.ndarray:
         """Flat index of the site at integer coordinates (wrapped where periodic).
@@ -400,3 +412,22 @@ class Strip(SquareLattice):
     @property
     def high_symmetry_points(self) -> dict[str, np.ndarray]:
         raise ValueError("a strip with open x has no discrete 2D q-grid")
+
+
+#: Lattice classes by ``kind`` (model files, checkpoints, presets).
+LATTICES = {"triangular": TriangularLattice, "square": SquareLattice}
+
+
+def lattice_from_config(config: dict) -> Lattice:
+    """Rebuild a lattice from :meth:`Lattice.config`.
+
+    >>> lattice_from_config(Strip(32, 24).config())
+    Strip(32, 24, boundary='op')
+    """
+    kind = config.get("lattice")
+    if kind not in LATTICES:
+        raise ValueError(f"unknown lattice kind {kind!r}; choose from {sorted(LATTICES)}")
+    periodic = tuple(config.get("periodic", (True, True)))
+    if kind == "square" and periodic == (False, True):
+        return Strip(config["L1"], config["L2"])
+    return LATTICES[kind](config["L1"], config.get("L2"), periodic=periodic)

@@ -84,11 +84,15 @@ def metropolis(model: HeisenbergModel, spins, kT: float, n_sweeps: int, *, seed=
     spins : (N, 3) array
     energies : (n_sweeps // record_every,) array
     acceptance : float
+        Accepted share of the proposals (NaN when ``n_sweeps`` is 0: nothing was proposed).
     """
     if not isinstance(model, HeisenbergModel):
         raise TypeError("metropolis needs a HeisenbergModel (local energy changes are computed in a kernel)")
     if not kT > 0:
         raise ValueError(f"kT must be positive, got {kT}")
+    for name, value, least in (("n_sweeps", n_sweeps, 0), ("record_every", record_every, 1)):
+        if int(value) != value or value < least:
+            raise ValueError(f"{name} must be an integer >= {least}, got {value!r}")
     s = as_spins(spins, model.n_sites).copy()
     rng = np.random.default_rng(seed)
     neighbors, couplings = model.neighbor_table
@@ -103,4 +107,4 @@ def metropolis(model: HeisenbergModel, spins, kT: float, n_sweeps: int, *, seed=
         start = done // record_every
         accepted += _sweeps(s, neighbors, couplings, model.field, model.anisotropy, model.axis, 1.0 / kT, width,
                             m, record_every, proposals, uniforms, energies[start:start + m // record_every])
-    return s, energies, accepted / (n_sweeps * model.n_sites)
+    return s, energies, accepted / (n_sweeps * model.n_sites) if n_sweeps else float("nan")

@@ -15,17 +15,19 @@ from tqdm.auto import tqdm
 from .dynamics import SemiImplicitMidpoint
 from .electrons import SDModel, field_locality
 from .lattice import TriangularLattice
+from .presets import get_preset
 from .observables import (TETRAHEDRAL_CHIRALITY, chirality_structure_factor, domain_size, radial_average,
                           scalar_chirality, standard_observables)
 from .spins import TEXTURES, random_spins, tetrahedral
-from .trajectory import load_npz, run, save_npz
+from .trajectory import run
 
-__all__ = ["compare_orders", "quench", "coarsening", "chirality_vs_temperature", "locality", "mutual_locality",
+__all__ = ["compare_orders", "kpm_accuracy", "quench", "coarsening", "chirality_vs_temperature", "locality", "mutual_locality",
            "fit_growth_exponent",
            "growth_exponents", "ORDER_PEAKS"]
 
 #: Bragg peaks and their ideal weights: the signature of each order.
-ORDER_PEAKS = {"120-degree": {"K": 0.5, "K'": 0.5}, "tetrahedral": {"M1": 1 / 3, "M2": 1 / 3, "M3": 1 / 3}}
+ORDER_PEAKS = {"120-degree": {"K": 0.5, "K'": 0.5}, "tetrahedral": {"M1": 1 / 3, "M2": 1 / 3, "M3": 1 / 3},
+               "double-exchange": {"M": 1.0}}
 
 
 def _observable_series(trajectory):
@@ -38,12 +40,14 @@ def compare_orders(preset: str, model, *, seeds=(101, 102, 103), L: int = 12, st
     """ED-driven and ML-driven damped LLG from the same random states, and one large ML run.
 
     For every seed both runs start from ``random_spins(L*L, seed)`` (LL form,
-    T = 0).  The end states of both are evaluated with ED.  Returns
-    ``(arrays, summary)`` ready for :func:`spinlab.trajectory.save_npz`.
+    T = 0).  The end states of both are evaluated with ED.  Works for every preset of
+    :data:`spinlab.presets.PRESETS`; both sizes are checked before any run.  Returns
+    ``(arrays, summary)`` ready for :func:`spinlab.io.save_npz`.
     """
-    lattice = TriangularLattice(L)
+    get_preset(preset).check_size(L_large)
     ed = SDModel.from_preset(preset, L)
-    ml = model.field_provider(lattice)
+    lattice = ed.lattice
+    ml = model.bind(lattice)
     observables = standard_observables(lattice)
     arrays, summary = {}, {"preset": preset, "L": L, "steps": steps, "dt": dt, "alpha": alpha, "seeds": list(seeds),
                            "runs": []}
@@ -60,11 +64,12 @@ def compare_orders(preset: str, model, *, seeds=(101, 102, 103), L: int = 12, st
                 arrays[f"{name}/{seed}/{k}"] = v
             row[f"{name}_energy_per_site"] = ed.energy(final) / lattice.n_sites  # both judged by ED
             row[f"{name}_peaks"] = {q: float(trajectory.observables[f"S({q})"][-1]) for q in ORDER_PEAKS[preset]}
-            row[f"{name}_chirality"] = float(scalar_chirality(lattice, final).mean())
+            if lattice.kind == "triangular":
+                row[f"{name}_chirality"] = float(scalar_chirality(lattice, final).mean())
         summary["runs"].append(row)
-    large = TriangularLattice(L_large)
+    large = get_preset(preset).lattice(L_large)
     obs_large = {k: v for k, v in standard_observables(large).items() if k.startswith("S(") or "chirality" in k}
-    trajectory = run(random_spins(large.n_sites, seeds[0]), model.field_provider(large), SemiImplicitMidpoint(dt, alpha),
+    trajectory = run(random_spins(large.n_sites, seeds[0]), model.bind(large), SemiImplicitMidpoint(dt, alpha),
                      large_steps, record_every=max(1, large_steps // 30), observables=obs_large, progress=progress)
     arrays["large/times"] = trajectory.times
     arrays["large/final"] = trajectory.final_spins
@@ -76,49 +81,31 @@ def compare_orders(preset: str, model, *, seeds=(101, 102, 103), L: int = 12, st
 
 
 def quench(model, L: int, kT: float, steps: int, *, dt: float = 0.1, alpha: float = 1.0, seed: int = 0,
-           n_records: int = 60, maps_at=(), checkpoint=None, progress: bool = True) -> dict:
+           n_records: int = 60, maps_at=(), store=None, progress: bool = True) -> dict:
     """Thermal quench of the chiral phase: random spins, then ML-driven Langevin dynamics at ``kT``.
 
     Records at log-spaced times the mean chirality, its absolute value, the
     chirality structure factor S_χ(q) and the domain size L(t) from its first
     moment (background subtracted); chirality maps of the up triangles at the
-    recorded steps closest to those in ``maps_at``.  With ``checkpoint=path`` the state is saved after
-    every record and an interrupted quench continues from it, bit for bit.
+    recorded steps closest to those in ``maps_at``.  With ``store`` a directory the run
+    streams there (:func:`spinlab.trajectory.run`): an interrupted quench called again
+    continues bit for bit, and a store of another quench (model, steps, kT, seed...) is refused.
     """
     lattice = TriangularLattice(L)
-    provider = model.field_provider(lattice)
-    integrator = SemiImplicitMidpoint(dt, alpha, kT=kT)
     record_steps = np.unique(np.round(np.geomspace(1, steps, n_records)).astype(int))
-    map_steps = {int(record_steps[np.argmin(np.abs(record_steps - m))]) for m in maps_at}
-    keys = ("times", "domain_size", "chirality", "abs_chirality", "s_chi", "maps", "map_times")
-    rng = np.random.default_rng(seed)
-    spins, step, out = random_spins(lattice.n_sites, rng), 0, {k: [] for k in keys}
-    if checkpoint is not None and Path(checkpoint).exists():
-        arrays, meta = load_npz(checkpoint)
-        spins, step = arrays["spins"], meta["step"]
-        rng.bit_generator.state = meta["rng"]
-        out = {k: list(arrays[k]) for k in keys}
-    for target in tqdm(record_steps[record_steps > step], desc=f"quench L={L} T={kT:g} seed={seed}",
-                       disable=not progress):
-        trajectory = run(spins, provider, integrator, int(target - step), record_every=int(target - step),
-                         seed=rng, progress=False)
-        spins, step = trajectory.final_spins, int(target)
-        chi = scalar_chirality(lattice, spins)
-        s_chi = chirality_structure_factor(lattice, spins)
-        out["times"].append(step * dt)
-        out["domain_size"].append(domain_size(lattice, s_chi))
-        out["chirality"].append(chi.mean())
-        out["abs_chirality"].append(np.abs(chi).mean())
-        out["s_chi"].append(s_chi)
-        if step in map_steps:
-            out["maps"].append(chi[: lattice.n_sites])
-            out["map_times"].append(step * dt)
-        if checkpoint is not None:
-            arrays = {k: np.asarray(v, float) for k, v in out.items()}
-            save_npz(checkpoint, dict(arrays, spins=spins), {"step": step, "rng": rng.bit_generator.state})
-    result = {k: np.asarray(v, float) for k, v in out.items()}
-    result["final"] = spins
-    return result
+    observables = {"chirality": lambda s: scalar_chirality(lattice, s).mean(),
+                   "abs_chirality": lambda s: np.abs(scalar_chirality(lattice, s)).mean(),
+                   "s_chi": lambda s: chirality_structure_factor(lattice, s)}
+    rng = np.random.default_rng(seed)  # draws the start, then the noise
+    trajectory = run(random_spins(lattice.n_sites, rng), model.bind(lattice), SemiImplicitMidpoint(dt, alpha, kT=kT),
+                     steps, record_steps=record_steps, observables=observables, store=store, seed=rng,
+                     progress=progress)
+    series = trajectory.observables
+    at_maps = sorted({int(np.argmin(np.abs(record_steps - m))) for m in maps_at})
+    maps = [scalar_chirality(lattice, trajectory.spins_at(k))[: lattice.n_sites] for k in at_maps]
+    return {"times": trajectory.times, "domain_size": np.array([domain_size(lattice, s) for s in series["s_chi"]]),
+            "chirality": series["chirality"], "abs_chirality": series["abs_chirality"], "s_chi": series["s_chi"],
+            "maps": np.asarray(maps, float), "map_times": trajectory.times[at_maps], "final": trajectory.final_spins}
 
 
 def coarsening(model, L: int, kT: float, steps: int, *, seeds=(0, 1, 2), maps_at=(), work=None,
@@ -130,15 +117,15 @@ def coarsening(model, L: int, kT: float, steps: int, *, seeds=(0, 1, 2), maps_at
     shell average (:func:`~spinlab.observables.radial_average`) of S_χ(q) at every record on the
     shells ``q_shells``; for the first seed the chirality maps of the up triangles ``maps`` at
     ``map_times`` and the full S_χ(q) there, ``map_s_chi``, from which the domain sizes can be
-    recomputed.  With ``work`` a directory, each quench checkpoints to its own file there, so
-    seeds can run in separate processes and a final call collects them.
+    recomputed.  With ``work`` a directory, each quench streams to its own store there, so
+    seeds can run (and be resumed) in separate processes and a final call collects them.
     """
     lattice = TriangularLattice(L)
     out = {}
     for seed in seeds:
-        checkpoint = None if work is None else Path(work) / f"quench-L{L}-T{kT:g}-seed{seed}.npz"
+        store = None if work is None else Path(work) / f"quench-L{L}-T{kT:g}-seed{seed}"
         result = quench(model, L, kT, steps, seed=seed, n_records=n_records, maps_at=maps_at if seed == seeds[0] else (),
-                        checkpoint=checkpoint, progress=progress)
+                        store=store, progress=progress)
         out["q_shells"], out[f"{seed}/s_chi_radial"] = radial_average(lattice, result["s_chi"])
         for key in ("domain_size", "chirality", "abs_chirality"):
             out[f"{seed}/{key}"] = result[key]
@@ -162,7 +149,7 @@ def chirality_vs_temperature(model, temperatures, *, L: int = 24, steps: int = 2
     ordering temperature and falls to the finite-size noise level above it.
     """
     lattice = TriangularLattice(L)
-    provider = model.field_provider(lattice)
+    provider = model.bind(lattice)
     start = tetrahedral(lattice)
     order, spread = [], []
     for k, kT in enumerate(tqdm(temperatures, desc="chiral order vs T", disable=not progress)):
@@ -188,7 +175,7 @@ def locality(preset: str, *, L: int = 18, radii=(2.0, 3.0, 4.0, 5.0), temperatur
     site of ``centres`` (default: 16 sites N/16 apart): the share of the transverse field
     that a model seeing only R cannot know *within that class*.  A force field with cutoff
     r_c sees R = 2 r_c.
-    Returns ``(arrays, summary)`` for :func:`spinlab.trajectory.save_npz`: per class its
+    Returns ``(arrays, summary)`` for :func:`spinlab.io.save_npz`: per class its
     two states and the shares at ``radii``.
     """
     if len(seeds) != 2:
@@ -201,7 +188,7 @@ def locality(preset: str, *, L: int = 18, radii=(2.0, 3.0, 4.0, 5.0), temperatur
     states = {"random": [random_spins(lattice.n_sites, seed) for seed in seeds]}
     runs = [(kT, seed) for kT in temperatures for seed in seeds]
     for kT, seed in tqdm(runs, desc=f"ED Langevin {L}x{L}", disable=not progress):
-        trajectory = run(TEXTURES[preset](lattice), ed, SemiImplicitMidpoint(dt, alpha, kT=kT), steps,
+        trajectory = run(TEXTURES[get_preset(preset).texture](lattice), ed, SemiImplicitMidpoint(dt, alpha, kT=kT), steps,
                          record_every=steps, seed=seed, progress=False)
         states.setdefault(f"thermal-{kT:g}", []).append(trajectory.final_spins)
     arrays = {}
@@ -218,6 +205,54 @@ def mutual_locality(model, a, b, radius: float, centres) -> float:
     spins beyond ``radius`` taken from the other (rms of the two directions)."""
     return float(np.sqrt(np.mean([field_locality(model, x, radius, centres=centres, environments=[y]) ** 2
                                   for x, y in ((a, b), (b, a))])))
+
+
+def kpm_accuracy(preset: str, states: dict, *, kT_el: float = 0.05, distances=(2.0, 3.0, 4.0, 6.0, 8.0),
+                 expansion_moments=(150, 300, 600), progress: bool = True) -> tuple[dict, dict]:
+    """The three separate errors of KPM fields, each as torque RMSE over the torque's standard deviation.
+
+    * expansion: exact trace (one colour per site) at ``expansion_moments`` against ED at the same
+      (N_e, T_el), on the first state of every class;
+    * probing: distance-d colourings at the default expansion order against ED at the same (N_e, T_el)
+      (``probing``: μ solved from the probed N(μ), quasi-canonical; ``probing_fixed_mu``: at ED's μ of
+      the state, grand canonical), on every state;
+    * ensemble: ED at T_el against canonical T = 0 ED, on every state.
+
+    ``states`` maps a class name to configurations (S, N, 3) on the preset's L x L lattice.
+    Returns ``(arrays, summary)``: per class and state, ``summary[error][class][state]`` (a list over
+    ``distances`` or ``expansion_moments`` where it has one), and the probe counts per distance.
+    """
+    from .electrons import KPMModel
+    from .metrics import field_errors
+
+    first = next(iter(states.values()))
+    L = int(round(np.sqrt(first.shape[1])))
+    warm, cold = SDModel.from_preset(preset, L, kT_el=kT_el), SDModel.from_preset(preset, L)
+    kpm = lambda **kw: KPMModel.from_preset(preset, L, kT_el=kT_el, **kw)
+    models = [kpm(probe_distance=d) for d in distances]
+    summary = {"preset": preset, "L": L, "kT_el": kT_el, "distances": list(distances),
+               "expansion_moments": list(expansion_moments), "classes": list(states),
+               "moments": models[0].moments, "probes": [m.n_probes_ for m in models],
+               "expansion": {}, "probing": {}, "probing_fixed_mu": {}, "ensemble": {}, "mu": {}}
+    arrays = {}
+    torque = lambda spins, predicted, reference: field_errors(spins, predicted, reference)["torque_relative"]
+    jobs = [(name, k) for name, configs in states.items() for k in range(len(configs))]
+    for name, k in tqdm(jobs, desc="KPM accuracy", disable=not progress):
+        spins = states[name][k]
+        reference = warm.solve(spins)
+        arrays[f"{name}/{k}/spins"] = spins
+        summary["mu"].setdefault(name, []).append(reference.mu)
+        summary["ensemble"].setdefault(name, []).append(torque(spins, reference.field, cold.exchange_field(spins)))
+        summary["probing"].setdefault(name, []).append(
+            [torque(spins, m.exchange_field(spins), reference.field) for m in models])
+        summary["probing_fixed_mu"].setdefault(name, []).append(
+            [torque(spins, kpm(probe_distance=d, mu=reference.mu).exchange_field(spins), reference.field)
+             for d in distances])
+        if k == 0:
+            summary["expansion"][name] = [
+                torque(spins, kpm(moments=M, probe_distance=None).exchange_field(spins), reference.field)
+                for M in expansion_moments]
+    return arrays, summary
 
 
 def fit_growth_exponent(times, sizes, window) -> float:

@@ -4,13 +4,16 @@ import json
 
 import numpy as np
 import pytest
+from sklearn.preprocessing import StandardScaler
 
-from spinlab.bp import BPModel, RidgeFieldModel, load_model
+from spinlab.bp import BPModel, load_model
 from spinlab.descriptors import BondListDescriptor, SymmetricDescriptor
 from spinlab.dynamics import SemiImplicitMidpoint
 from spinlab.heisenberg import HeisenbergModel
-from spinlab.lattice import TriangularLattice
+from spinlab.lattice import SquareLattice, TriangularLattice
 from spinlab.mlp import ACTIVATIONS, MLP
+from spinlab.modelfiles import scaler_from_state, scaler_state
+from spinlab.ridge import RidgeFieldModel
 from spinlab.spins import random_spins
 from spinlab.trajectory import run
 
@@ -36,7 +39,7 @@ def tiny_model(**kwargs):
     spins, fields, energies = heisenberg_data(LATTICE, 4)
     params = dict(descriptor=DESCRIPTOR, hidden=(7, 5), epochs=1, progress=False, torque_weight=0.6)
     params.update(kwargs)
-    return BPModel(**params).fit(spins, fields, energies)
+    return BPModel(**params).fit(spins, fields, energies, lattice=LATTICE)
 
 
 # -- the network ---------------------------------------------------------------------------------------------
@@ -97,7 +100,7 @@ def test_two_potential_field_follows_its_formula(block_sites, monkeypatch):
     monkeypatch.setattr("spinlab.descriptors.descriptor.BLOCK_SITES", block_sites)
     spins = np.stack([random_spins(LATTICE.n_sites, k) for k in range(4)])
     model = BPModel(DESCRIPTOR, hidden=(6,), outputs="two-potential", epochs=1, progress=False).fit(
-        spins, np.stack([two_potential_field(LATTICE, s) for s in spins]))
+        spins, np.stack([two_potential_field(LATTICE, s) for s in spins]), lattice=LATTICE)
     s = random_spins(LATTICE.n_sites, 60)
     h = 1e-6
     grad = np.zeros((2, LATTICE.n_sites, 3))
@@ -137,7 +140,7 @@ def test_training_gradient_equals_finite_differences_of_the_loss(kwargs):
 def test_ridge_on_a1_features_recovers_a_heisenberg_model_exactly():
     spins, fields, _ = heisenberg_data(LATTICE, 6)
     test_spins, test_fields, _ = heisenberg_data(LATTICE, 3, seed=100)
-    ridge = RidgeFieldModel(DESCRIPTOR, features="a1").fit(spins, fields)
+    ridge = RidgeFieldModel(DESCRIPTOR, features="a1").fit(spins, fields, lattice=LATTICE)
     assert ridge.errors(test_spins, test_fields)["torque_relative"] < 1e-8
     couplings = ridge.effective_couplings()
     assert couplings[1.0] == pytest.approx(1.0, abs=1e-8)
@@ -150,7 +153,7 @@ def test_network_learns_a_heisenberg_model_to_one_percent():
     spins, fields, _ = heisenberg_data(lattice, 30)
     test_spins, test_fields, _ = heisenberg_data(lattice, 4, seed=100)
     model = BPModel(DESCRIPTOR, hidden=(16, 16), learning_rate=1e-2, epochs=300, batch_size=2, patience=20,
-                    stop_patience=60, progress=False).fit(spins, fields)
+                    stop_patience=60, torque_weight=1.0, progress=False).fit(spins, fields, lattice=lattice)
     errors = model.errors(test_spins, test_fields)
     assert errors["torque_relative"] < 1e-2 and errors["field_relative"] < 1e-2, errors
     history = model.history_["validation_loss"]
@@ -165,8 +168,8 @@ def test_two_potential_model_learns_a_damping_like_torque_that_a_conservative_mo
     test_fields = np.stack([two_potential_field(lattice, s) for s in test])
     common = dict(hidden=(8,), learning_rate=1e-2, epochs=200, batch_size=1, patience=20, progress=False,
                   field_weight=0.0, torque_weight=1.0)
-    two = BPModel(DESCRIPTOR, outputs="two-potential", **common).fit(spins, fields)
-    one = BPModel(DESCRIPTOR, outputs="energy", **common).fit(spins, fields)
+    two = BPModel(DESCRIPTOR, outputs="two-potential", **common).fit(spins, fields, lattice=lattice)
+    one = BPModel(DESCRIPTOR, outputs="energy", **common).fit(spins, fields, lattice=lattice)
     e_two = two.errors(test, test_fields)["torque_relative"]
     e_one = one.errors(test, test_fields)["torque_relative"]
     assert e_two < 0.05 and e_one > 5 * e_two, (e_two, e_one)
@@ -181,7 +184,7 @@ def test_two_potential_model_learns_a_damping_like_torque_that_a_conservative_mo
 
 def test_trained_model_drives_the_run_loop_like_any_field_provider():
     model = tiny_model()
-    provider = model.field_provider(LATTICE)
+    provider = model.bind(LATTICE)
     trajectory = run(random_spins(LATTICE.n_sites, 1), provider, SemiImplicitMidpoint(0.05, 0.5), 20,
                      record_every=10, progress=False)
     assert np.all(np.isfinite(trajectory.energies)) and np.all(np.diff(trajectory.energies) <= 1e-12)
@@ -234,16 +237,43 @@ def test_bad_model_parameters_are_refused():
         BPModel(field_weight=0.0, torque_weight=0.0)
     with pytest.raises(RuntimeError, match="not fitted"):
         BPModel().predict_fields(random_spins(36, 0))
-    with pytest.raises(ValueError, match="L x L"):
+    with pytest.raises(ValueError, match="bind"):
         tiny_model().predict_fields(random_spins(35, 0))
+    with pytest.raises(ValueError, match="pass lattice="):
+        BPModel(DESCRIPTOR, epochs=1, progress=False).fit(*heisenberg_data(LATTICE, 2)[:2])
+    for name, value in (("epochs", -5), ("batch_size", 0), ("learning_rate", 0.0)):
+        with pytest.raises(ValueError, match=name):
+            BPModel(**{name: value})
+    with pytest.raises(ValueError, match="descriptor is for the triangular lattice, got SquareLattice"):
+        tiny_model().bind(SquareLattice(6))
+
+
+def test_feature_scaler_maps_constant_features_to_zero_and_round_trips():
+    G = np.stack([np.linspace(0, 1, 10), np.full(10, 3.0), np.linspace(-5, 5, 10)], axis=1)
+    scaler = StandardScaler().fit(G)
+    Z = scaler.transform(G)
+    np.testing.assert_allclose(Z[:, 1], 0.0)
+    np.testing.assert_allclose(Z[:, [0, 2]].std(axis=0), 1.0)
+    np.testing.assert_array_equal(scaler_from_state(scaler_state(scaler)).transform(G), Z)
+    with pytest.raises(ValueError, match="non-positive"):
+        scaler_from_state({"mean": np.zeros(2), "scale": np.array([1.0, 0.0])})
+
+
+def test_a_model_knows_its_lattice_and_binds_to_others():
+    model = tiny_model()
+    assert model.lattice_ == LATTICE and "fitted on TriangularLattice(6, 6" in repr(model)
+    big = TriangularLattice(12)
+    spins = random_spins(big.n_sites, 3)
+    np.testing.assert_array_equal(model.bind(big).exchange_field(spins), model.predict_fields(spins, lattice=big))
+    assert model.bind(big).conservative and model.bind(big).config()["model"] == model.fingerprint()
 
 
 def test_lbfgs_learns_a_heisenberg_model_and_keeps_the_best_validation_weights():
     lattice = TriangularLattice(12)
     spins, fields, _ = heisenberg_data(lattice, 12)
     test_spins, test_fields, _ = heisenberg_data(lattice, 3, seed=100)
-    model = BPModel(DESCRIPTOR, hidden=(16, 16), optimizer="lbfgs", epochs=300, stop_patience=300,
-                    progress=False).fit(spins, fields)
+    model = BPModel(DESCRIPTOR, hidden=(16, 16), optimizer="lbfgs", epochs=300, stop_patience=300, torque_weight=1.0,
+                    progress=False).fit(spins, fields, lattice=lattice)
     assert model.errors(test_spins, test_fields)["torque_relative"] < 2e-2
     history = model.history_["validation_loss"]
     assert len(history) == 300 and np.all(np.isnan(model.history_["learning_rate"]))

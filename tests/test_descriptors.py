@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from spinlab.descriptors import BondListDescriptor, FeatureScaler, SymmetricDescriptor, descriptor_from_config
+from spinlab.descriptors import BondListDescriptor, SymmetricDescriptor, descriptor_from_config
 from spinlab.descriptors.decomposition import decompose_orbit
 from spinlab.descriptors.groups import irreps, multiplication_table
 from spinlab.lattice import SquareLattice, TriangularLattice, point_group_matrices
@@ -291,16 +291,3 @@ def test_descriptor_refuses_other_lattices_and_small_tori():
         d.features(SquareLattice(8), random_spins(64, 0))
     with pytest.raises(ValueError, match="wraps onto itself"):
         d.features(TriangularLattice(4), random_spins(16, 0))
-
-
-def test_scaler_handles_constant_features_and_round_trips():
-    G = np.stack([np.linspace(0, 1, 10), np.full(10, 3.0), np.linspace(-5, 5, 10)], axis=1)
-    scaler = FeatureScaler().fit(G)
-    Z = scaler.transform(G)
-    assert np.all(np.isfinite(Z)) and scaler.constant_.tolist() == [False, True, False]
-    np.testing.assert_allclose(Z[:, 1], 0.0)
-    np.testing.assert_allclose(Z[:, [0, 2]].std(axis=0), 1.0)
-    again = FeatureScaler.from_state(scaler.state())
-    np.testing.assert_array_equal(again.transform(G), Z)
-    with pytest.raises(ValueError, match="zero samples"):
-        FeatureScaler().fit(np.zeros((0, 3)))

@@ -229,6 +229,22 @@ def test_invalid_integrator_parameters_are_refused(kwargs, message):
         SemiImplicitMidpoint(**kwargs)
 
 
+@pytest.mark.parametrize("max_iterations", [0, -1, 2.5])
+def test_implicit_midpoint_refuses_a_useless_iteration_limit(max_iterations):
+    with pytest.raises(ValueError, match="max_iterations"):
+        ImplicitMidpoint(0.1, 0.1, max_iterations=max_iterations)
+
+
+def test_zero_metropolis_sweeps_return_the_start_and_no_acceptance():
+    model = HeisenbergModel(SquareLattice(4), J1=1.0)
+    start = random_spins(16, 0)
+    spins, energies, acceptance = metropolis(model, start, 0.5, 0, seed=0)
+    np.testing.assert_array_equal(spins, start)
+    assert energies.shape == (0,) and np.isnan(acceptance)
+    with pytest.raises(ValueError, match="n_sweeps"):
+        metropolis(model, start, 0.5, -3, seed=0)
+
+
 def test_stochastic_step_without_generator_is_refused():
     with pytest.raises(ValueError, match="rng"):
         SemiImplicitMidpoint(0.1, 0.1, kT=0.1).step(random_spins(4, 0), uniform_field(1.0))
@@ -237,10 +253,15 @@ def test_stochastic_step_without_generator_is_refused():
 class ExplodingField:
     """A field provider that returns NaN from its 7th call on."""
 
+    lattice = SquareLattice(3)
     n_sites = 9
+    conservative = False
 
     def __init__(self):
         self.calls = 0
+
+    def config(self):
+        return {"provider": "ExplodingField"}
 
     def exchange_field(self, spins):
         self.calls += 1
@@ -248,12 +269,11 @@ class ExplodingField:
 
 
 def test_non_finite_fields_stop_the_run_naming_the_step(tmp_path):
-    checkpoint = tmp_path / "run.npz"
     with pytest.raises(SimulationError, match="step 4 ") as info:
         run(random_spins(9, 0), ExplodingField(), SemiImplicitMidpoint(0.1, 0.1), 10, record_every=1,
-            checkpoint=checkpoint, progress=False)
+            store=tmp_path / "run", progress=False)
     assert info.value.step == 4 and len(info.value.trajectory) == 4  # initial state + 3 good steps
-    assert checkpoint.exists()
+    assert info.value.trajectory.step == 3  # the last good state is checkpointed
 
 
 @pytest.mark.parametrize("cls", ALL, ids=lambda c: c.name)

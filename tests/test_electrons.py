@@ -5,7 +5,9 @@ import warnings
 import numpy as np
 import pytest
 
-from spinlab.electrons import PRESETS, FermiLevelDegeneracyWarning, SDModel, field_locality
+import tracemalloc
+
+from spinlab.electrons import Ensemble, FermiLevelDegeneracyWarning, SDModel, SpinFermionHamiltonian, field_locality
 from spinlab.heisenberg import HeisenbergModel
 from spinlab.lattice import SquareLattice, Strip, TriangularLattice
 from spinlab.spins import TEXTURES, ferromagnet, random_spins, tetrahedral, three_sublattice
@@ -166,7 +168,22 @@ def test_hamiltonian_agrees_with_an_independent_dense_construction(lattice):
                     if abs(d - radius) < 1e-9 and (radius == 1.0 or _along_bond(lattice, i, j, shift)):
                         H[2 * i:2 * i + 2, 2 * j:2 * j + 2] += -t * np.eye(2)
     np.testing.assert_allclose(model.hamiltonian(spins), H, atol=1e-12)
+    np.testing.assert_allclose(model.hamiltonian_.sparse(spins).toarray(), H, atol=1e-12)
     np.testing.assert_allclose(model.spectrum(spins), np.linalg.eigvalsh(H), atol=1e-10)
+    assert np.max(np.abs(np.linalg.eigvalsh(H))) <= model.hamiltonian_.bound()
+
+
+def test_building_the_100x100_double_exchange_model_takes_memory_linear_in_N():
+    tracemalloc.start()
+    try:
+        model = SDModel.from_preset("double-exchange", 100)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    # a dense 2N x 2N complex matrix would be 6.4 GB; the bond list is 320 kB
+    assert peak < 20e6, peak
+    H = model.hamiltonian_.sparse(random_spins(model.n_sites, 0))
+    assert H.shape == (20000, 20000) and H.nnz == 4 * 20000 + 4 * 10000  # 4 hops per state, a 2x2 block per site
 
 
 def _along_bond(lattice, i, j, shift):
@@ -223,10 +240,30 @@ def test_batches_of_configurations_match_single_evaluations():
 
 def test_presets_build_the_documented_models():
     model = SDModel.from_preset("double-exchange", 30)
-    assert model.n_electrons == 873 and model.J == PRESETS["double-exchange"]["J"]
+    assert model.n_electrons == 873 and model.J == 6.0 and isinstance(model.lattice, SquareLattice)
+    assert SDModel.from_preset("double-exchange", 24).n_electrons == 559  # 0.485 does not fit: nearest N_e
     assert SDModel.from_preset("120-degree", 12, kT_el=0.01).ensemble == "quasi-canonical"
+    assert SDModel.from_preset("tetrahedral", 12, mu=-1.0).ensemble == "grand-canonical"
     with pytest.raises(ValueError, match="unknown preset"):
         SDModel.from_preset("skyrmion", 12)
+
+
+@pytest.mark.parametrize("name, L", [("120-degree", 8), ("tetrahedral", 4), ("double-exchange", 7)])
+def test_presets_refuse_lattices_their_order_does_not_fit(name, L):
+    with pytest.raises(ValueError, match="multiple of"):
+        SDModel.from_preset(name, L)
+
+
+def test_ensembles_fill_levels_as_documented():
+    eps = np.array([-2.0, -1.0, 0.5, 3.0])
+    f, mu, gap, energy = Ensemble(n_electrons=2).occupations(eps)
+    assert f.tolist() == [1, 1, 0, 0] and mu == -0.25 and gap == 1.5 and energy == -3.0
+    f, mu, _, _ = Ensemble(n_electrons=2, kT=0.3).occupations(eps)
+    assert f.sum() == pytest.approx(2, abs=1e-12) and -1.0 < mu < 0.5
+    f, _, _, omega = Ensemble(mu=0.0).occupations(eps)
+    assert f.tolist() == [1, 1, 0, 0] and omega == -3.0
+    with pytest.raises(ValueError, match="exactly one"):
+        Ensemble()
 
 
 def test_field_locality_sees_exactly_the_range_of_a_short_range_model():

@@ -9,10 +9,12 @@ from spinlab.__main__ import main
 from spinlab.bp import load_model
 from spinlab.datasets import DatasetPlan, generate, load_dataset
 from spinlab.electrons import SDModel
-from spinlab.lattice import TriangularLattice
+from spinlab.dynamics import SemiImplicitMidpoint
+from spinlab.lattice import SquareLattice, TriangularLattice
 from spinlab.observables import chirality_structure_factor, domain_size
 from spinlab.reproduce import fit_growth_exponent
-from spinlab.spins import tetrahedral
+from spinlab.spins import random_spins, tetrahedral
+from spinlab.trajectory import run
 
 TINY = ["--L", "6", "--relaxations", "2", "--steps", "60", "--random", "4", "--thermal-runs", "1", "--workers", "1"]
 
@@ -66,22 +68,50 @@ def test_generation_on_a_dask_cluster_gives_the_same_shards(tiny_dataset, tmp_pa
 
 def test_train_command_writes_a_loadable_model_with_its_provenance(tiny_dataset, tmp_path, capsys):
     out = tmp_path / "model"
-    assert main(["train", str(tiny_dataset), "--out", str(out), "--hidden", "6", "--epochs", "2", "--quiet"]) == 0
+    with pytest.warns(UserWarning) as said:  # two epochs: poor, and said so; the single random shard is not held out
+        assert main(["train", str(tiny_dataset), "--out", str(out), "--hidden", "6", "--epochs", "2", "--quiet"]) == 0
+    messages = " | ".join(str(w.message) for w in said)
+    assert "no held-out random snapshots" in messages and "the model is poor" in messages
     meta = json.loads(out.with_suffix(".json").read_text())
     assert meta["command"].startswith("spinlab train") and "--epochs 2" in meta["command"]
-    assert set(meta["report"]["held_out"]) == {"relaxation", "thermal", "random"}
+    assert set(meta["report"]["held_out"]) == {"relaxation", "thermal"}  # the single random shard is trained on
     assert meta["dataset"]["fingerprint"] == load_dataset(tiny_dataset).fingerprint()
     model = load_model(out)
     data = load_dataset(tiny_dataset)
-    assert model.predict_fields(data.spins[0]).shape == (36, 3)
+    assert model.predict_fields(data.spins[0]).shape == (36, 3)  # on its training lattice by default
     assert "held_out" in capsys.readouterr().out
 
 
-def test_bad_plans_are_refused():
-    with pytest.raises(ValueError, match="multiple of 6"):
-        DatasetPlan(L=8)
-    with pytest.raises(ValueError, match="preset"):
-        DatasetPlan(preset="double-exchange")
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(L=8), "multiple of 6"), (dict(L=-6), "multiple of 6"), (dict(preset="skyrmion"), "unknown preset"),
+    (dict(preset="double-exchange", L=7), "multiple of 2"), (dict(relaxations=-2), "relaxations"),
+    (dict(random=-5), "random"), (dict(engine="qmc"), "engine"), (dict(dt=0.0), "dt"),
+    (dict(relaxations=0, thermal_runs=0, random=0), "no snapshots"),
+])
+def test_bad_plans_are_refused(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        DatasetPlan(**kwargs)
+
+
+def test_square_lattice_pipeline_generate_train_run(tmp_path):
+    """The same workflow on the double-exchange preset: generate -> train -> bind -> run."""
+    directory = tmp_path / "de"
+    assert main(["generate", "double-exchange", "--out", str(directory), "--L", "6", "--kT-el", "0.02",
+                 "--relaxations", "1", "--steps", "30", "--random", "3", "--thermal-runs", "0", "--workers", "1"]) == 0
+    data = load_dataset(directory)
+    assert isinstance(data.lattice, SquareLattice) and data.lattice.n_sites == 36
+    reference = SDModel.from_preset("double-exchange", 6, kT_el=0.02)
+    np.testing.assert_allclose(data.fields[-1], reference.exchange_field(data.spins[-1]), atol=1e-12)
+    assert "double-exchange" in repr(data) and "SquareLattice(6, 6" in repr(data)
+    out = tmp_path / "model"
+    with pytest.warns(UserWarning):  # two epochs make a poor model, and there is no thermal class: both said
+        assert main(["train", str(directory), "--out", str(out), "--hidden", "6", "--epochs", "2", "--quiet"]) == 0
+    model = load_model(out)
+    assert model.descriptor.kind == "square" and model.lattice_ == data.lattice
+    bigger = SquareLattice(10)
+    trajectory = run(random_spins(bigger.n_sites, 0), model.bind(bigger), SemiImplicitMidpoint(0.01, 0.5), 4,
+                     record_every=2, progress=False)
+    assert len(trajectory) == 3 and np.all(np.isfinite(trajectory.final_spins))
 
 
 def test_domain_size_and_growth_exponent_on_synthetic_domains():

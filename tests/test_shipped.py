@@ -2,7 +2,9 @@
 
 Each file was produced by a documented ``spinlab`` command (recorded inside it); these
 tests check it against fresh exact-diagonalization numbers or recompute its derived
-quantities, so a stale or hand-edited file fails.
+quantities, so a stale or hand-edited file fails.  Tests named ``test_data_contract_...``
+only read numbers a command wrote (they fail if the file changes, not if the physics
+does); each has a recomputation beside it, named in its docstring.
 """
 
 import json
@@ -10,16 +12,19 @@ import json
 import numpy as np
 import pytest
 
-from spinlab.cli import DATA_DIR
+from spinlab.data import DATA_DIR
+from spinlab.descriptors import SymmetricDescriptor
 from spinlab.dynamics import SemiImplicitMidpoint
-from spinlab.electrons import SDModel
+from spinlab.electrons import KPMModel, SDModel
 from spinlab.lattice import TriangularLattice
+from spinlab.metrics import field_errors
 from spinlab.models import SHIPPED, load_shipped, shipped_path
 from spinlab.observables import (TETRAHEDRAL_CHIRALITY, domain_size, peak_weights, scalar_chirality,
                                  structure_factor_at)
 from spinlab.reproduce import ORDER_PEAKS, fit_growth_exponent, mutual_locality
+from spinlab.io import load_npz
 from spinlab.spins import TEXTURES
-from spinlab.trajectory import load_npz, run
+from spinlab.trajectory import run
 
 #: Held-out accuracy each shipped model must keep (relative to the reference's spread); measured
 #: values are in the model's JSON and in the closing notes of the work.
@@ -30,7 +35,8 @@ ACCURACY = {
 
 
 @pytest.mark.parametrize("name", sorted(SHIPPED))
-def test_shipped_model_records_its_command_and_held_out_accuracy(name):
+def test_data_contract_shipped_model_records_its_command_and_held_out_accuracy(name):
+    """Recomputed by ``test_shipped_model_predicts_fresh_ed_fields_of_thermal_states``."""
     meta = json.loads(shipped_path(name).with_suffix(".json").read_text())
     assert meta["command"].startswith("spinlab train") and f"/{name}" in meta["command"]
     held = meta["report"]["held_out"]
@@ -62,7 +68,7 @@ def test_shipped_model_predicts_fresh_ed_fields_of_thermal_states(name):
     assert errors["field_relative"] < field_limit and errors["torque_relative"] < torque_limit, errors
 
 
-@pytest.mark.parametrize("preset", sorted(ORDER_PEAKS))
+@pytest.mark.parametrize("preset", sorted(SHIPPED))
 def test_ml_and_ed_dynamics_reach_the_same_order(preset):
     arrays, meta = load_npz(DATA_DIR / f"orders-{preset}.npz")
     assert meta["command"].startswith("spinlab reproduce orders")
@@ -149,7 +155,9 @@ def test_coarsening_domain_sizes_and_growth_exponent():
         assert local_order[-1] > local_order[0] + 0.1 and local_order[-1] > 0.6, local_order
 
 
-def test_cutoff_sweep_reports_accuracy_and_cost():
+def test_data_contract_cutoff_sweep_reports_accuracy_and_cost():
+    """Timings and training errors as the sweep wrote them; ``test_cutoff_sweep_feature_counts_are_recomputed``
+    recomputes the feature counts, and the shipped model's own accuracy is recomputed against fresh ED above."""
     sweep = json.loads((DATA_DIR / "cutoff-sweep-tetrahedral.json").read_text())
     assert sweep["command"].startswith("spinlab reproduce cutoff-sweep")
     rows = sorted(sweep["rows"], key=lambda row: row["cutoff"])
@@ -160,3 +168,42 @@ def test_cutoff_sweep_reports_accuracy_and_cost():
     assert load_shipped("tetrahedral").descriptor.cutoff == rows[0]["cutoff"]
     thermal = [row["report"]["held_out"]["thermal"]["torque_relative"] for row in rows]
     assert thermal[0] < 1.5 * min(thermal), thermal
+
+
+def test_cutoff_sweep_feature_counts_are_recomputed():
+    sweep = json.loads((DATA_DIR / "cutoff-sweep-tetrahedral.json").read_text())
+    for row in sweep["rows"]:
+        assert SymmetricDescriptor("triangular", row["cutoff"]).n_features == row["features"]
+
+
+def test_kpm_errors_separate_into_expansion_probing_and_ensemble():
+    """``spinlab reproduce kpm-accuracy``: each of the three errors behaves as its cause says, and one entry
+    of each is recomputed from the stored states."""
+    summary = json.loads((DATA_DIR / "kpm-accuracy-tetrahedral.json").read_text())
+    assert summary["command"].startswith("spinlab reproduce kpm-accuracy")
+    thermal = [name for name in summary["classes"] if name.startswith("thermal")]
+    for name in summary["classes"]:
+        expansion = summary["expansion"][name]
+        assert np.all(np.diff(expansion) < 0) and expansion[-1] < 1e-4, expansion  # exponential in M
+    for name in thermal:
+        fixed = np.mean(summary["probing_fixed_mu"][name], axis=0)
+        assert fixed[-1] < fixed[2] / 3 and fixed[-1] < 0.06, fixed  # decays with the colouring distance
+        # solving mu from the probed N(mu) adds an error in gapped states: N is off by whole electrons
+        assert np.mean(summary["probing"][name], axis=0)[-1] > fixed[-1]
+        assert max(summary["ensemble"][name]) < 1e-3  # gapped: kT_el barely matters
+    assert min(summary["ensemble"]["random"]) > 0.05  # metallic: it does
+    # recompute: the first thermal state's d = distances[0] entries and the lowest expansion order
+    arrays, meta = load_npz(DATA_DIR / f"locality-{summary['preset']}.npz")
+    spins = arrays[f"{thermal[0]}/states"][0]
+    L, kT = summary["L"], summary["kT_el"]
+    reference = SDModel.from_preset(summary["preset"], L, kT_el=kT).solve(spins)
+    assert reference.mu == pytest.approx(summary["mu"][thermal[0]][0], abs=1e-10)
+    d = summary["distances"][0]
+    for key, extra in (("probing", {}), ("probing_fixed_mu", {"mu": reference.mu})):
+        kpm = KPMModel.from_preset(summary["preset"], L, kT_el=kT, probe_distance=d, **extra)
+        error = field_errors(spins, kpm.exchange_field(spins), reference.field)["torque_relative"]
+        assert error == pytest.approx(summary[key][thermal[0]][0][0], rel=1e-8)
+    exact = KPMModel.from_preset(summary["preset"], L, kT_el=kT, moments=summary["expansion_moments"][0],
+                                 probe_distance=None)
+    error = field_errors(spins, exact.exchange_field(spins), reference.field)["torque_relative"]
+    assert error == pytest.approx(summary["expansion"][thermal[0]][0], rel=1e-8)

@@ -1,6 +1,5 @@
 """Symmetry-aware magnetic descriptors (see :mod:`spinlab.descriptors.descriptor`)."""
 
 from .descriptor import BondListDescriptor, Descriptor, SymmetricDescriptor, descriptor_from_config
-from .scaling import FeatureScaler
 
-__all__ = ["Descriptor", "SymmetricDescriptor", "BondListDescriptor", "descriptor_from_config", "FeatureScaler"]
+__all__ = ["Descriptor", "SymmetricDescriptor", "BondListDescriptor", "descriptor_from_config"]
