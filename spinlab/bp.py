@@ -171,11 +171,16 @@ class BPModel(FieldModel):
             h.update(np.ascontiguousarray(a, dtype=np.float64).tobytes())
         return h.hexdigest()[:16]
 
+    def short_repr(self) -> str:
+        """The constructor call, with the descriptor's kind and cutoff only."""
+        d = self.descriptor
+        return (f"BPModel({type(d).__name__}({d.kind!r}, {d.cutoff:g}), hidden={self.hidden}, "
+                f"activation={self.activation!r}, outputs={self.outputs!r})")
+
     def __repr__(self) -> str:
         state = (f"fitted on {self.lattice_!r}" if getattr(self, "lattice_", None) is not None else "fitted") \
             if hasattr(self, "network_") else "not fitted"
-        return (f"BPModel({self.descriptor!r}, hidden={self.hidden}, activation={self.activation!r}, "
-                f"outputs={self.outputs!r})  # {state}")
+        return f"{self.short_repr()}  # {state}, {self.descriptor.n_features} features"
 
     @property
     def n_outputs(self) -> int:

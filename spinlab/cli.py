@@ -96,6 +96,28 @@ def _generate(args) -> int:
     return 0
 
 
+def _label(args) -> int:
+    from .datasets import LabelPlan, generate, read_configurations
+
+    L = args.L
+    if L is None:
+        n_sites = read_configurations(args.sources[0])[0].shape[1]
+        L = int(round(np.sqrt(n_sites)))
+        if L * L != n_sites:
+            raise UsageError(f"{args.sources[0]} holds {n_sites} sites, not an L x L lattice: give --L")
+    plan = LabelPlan(preset=args.preset, L=L, sources=tuple(args.sources), engine=args.engine, kT_el=args.kT_el,
+                     mu=args.mu, moments=args.moments, probe_distance=None if args.exact_trace else args.probe_distance,
+                     every=args.every, per_shard=args.per_shard)
+    client = None
+    if args.scheduler:
+        from dask.distributed import Client
+
+        client = Client(args.scheduler)
+    directory = generate(plan, args.out, workers=args.workers, client=client)
+    print(f"labelled dataset complete in {directory} ({len(plan.tasks())} shards)")
+    return 0
+
+
 # -- train ------------------------------------------------------------------------------------------------------
 TRAINING_OPTIONS = ("hidden", "activation", "learning_rate", "epochs", "batch_size", "patience", "stop_patience",
                     "torque_weight", "field_weight", "optimizer", "seed")
@@ -115,12 +137,10 @@ def _load_dataset(path):
     return load_dataset(path)
 
 
-def _warn_about_report(report) -> None:
-    """Say so when a trained model is poor or never saw a snapshot class."""
-    from .datasets import KINDS
-
+def _warn_about_report(report, kinds) -> None:
+    """Say so when a trained model is poor or was not checked on a snapshot class of its data."""
     held = report["held_out"]
-    for kind in KINDS:
+    for kind in kinds:
         if kind not in held:
             warnings.warn(f"no held-out {kind} snapshots: the model was not checked on that class", stacklevel=2)
         elif held[kind]["torque_r2"] < POOR_TORQUE_R2:
@@ -138,7 +158,7 @@ def _train(args) -> int:
                       "history": {k: [float(x) for x in v] for k, v in model.history_.items()}})
     print(f"model written to {args.out}.npz/.json ({model.descriptor})")
     print(json.dumps(report, indent=2))
-    _warn_about_report(report)
+    _warn_about_report(report, dict.fromkeys(data.kind))
     return 0
 
 
@@ -270,6 +290,20 @@ def _reproduce_kpm_accuracy(args) -> int:
     return 0
 
 
+def _reproduce_timestep(args) -> int:
+    from . import reproduce
+
+    arrays, summary = reproduce.timestep_study(args.preset, L=args.L, dts=tuple(args.dts), t_max=args.t_max,
+                                               seeds=tuple(args.seeds), alpha=args.alpha, kT_el=args.kT_el,
+                                               work=args.work)
+    _write(_results_path(args, f"timestep-{args.preset}.npz"), arrays,
+           dict(summary, kind="timestep", command=command_line(args.argv)))
+    for seed, differences in summary["max_difference"].items():
+        print(f"seed {seed}: largest |Δ<S_i.S_j>| against dt = {args.dts[0]:g}: " +
+              ", ".join(f"dt = {dt}: {d:.2e}" for dt, d in differences.items()))
+    return 0
+
+
 def _reproduce_coarsening(args) -> int:
     from . import reproduce
     from .models import load_shipped
@@ -370,6 +404,30 @@ def add_commands(subparsers) -> None:
     g.add_argument("--scheduler", default=None, help="Dask scheduler address: run the tasks on that cluster")
     g.set_defaults(run=_generate)
 
+    b = _parser(subparsers, "label", help="label given configurations with an electron solver (KPM by default)",
+                description="Compute the exchange fields of given spin configurations (ML-driven states on lattices ED\n"
+                            "cannot evolve, say) and store them as a dataset. Re-running completes an interrupted run.")
+    b.add_argument("sources", nargs="+", help=".npz files with a 'spins' array, or trajectory store folders")
+    b.add_argument("--preset", required=True, choices=presets, help="parameter set (lattice, J, filling)")
+    b.add_argument("--out", required=True, help="dataset folder")
+    b.add_argument("--L", type=_positive_int, default=None, help="L x L lattice (default: from the site count)")
+    b.add_argument("--engine", default="kpm", choices=["kpm", "ed"], help="electron solver")
+    b.add_argument("--kT-el", type=_positive_float, default=0.02, dest="kT_el", help="electronic temperature")
+    b.add_argument("--mu", type=float, default=None,
+                   help="chemical potential (grand canonical); default: the preset's filling (quasi-canonical)")
+    b.add_argument("--moments", type=_positive_int, default=None,
+                   help="KPM expansion order (default: enough for 1e-8 at this temperature)")
+    probes = b.add_mutually_exclusive_group()
+    probes.add_argument("--probe-distance", type=_positive_float, default=6.0, dest="probe_distance",
+                        help="KPM probe colouring distance d (lattice spacings)")
+    probes.add_argument("--exact-trace", action="store_true", dest="exact_trace",
+                        help="KPM with one probe per site and spin (exact trace; costly)")
+    b.add_argument("--every", type=_positive_int, default=1, help="label every n-th configuration of each source")
+    b.add_argument("--per-shard", type=_positive_int, default=4, dest="per_shard", help="configurations per shard")
+    b.add_argument("--workers", type=_positive_int, default=None, help="local worker processes (default: all cores)")
+    b.add_argument("--scheduler", default=None, help="Dask scheduler address: run the tasks on that cluster")
+    b.set_defaults(run=_label)
+
     t = _parser(subparsers, "train", help="train a BP model on a generated dataset",
                 description="Train a Behler-Parrinello model on the fields of a dataset. Every 4th task of each "
                             "snapshot class is held out;\nthe held-out errors per class are stored with the model.")
@@ -429,6 +487,21 @@ def add_commands(subparsers) -> None:
                    dest="expansion_moments", help="expansion orders M of the exact-trace check")
     _add_output_options(k)
     k.set_defaults(run=_reproduce_kpm_accuracy)
+    d = _parser(runs, "timestep", help="ED-driven quenches at several time steps: is dt small enough?",
+                description="Damped ED-driven quenches from the same random states at several dt; the nearest-\n"
+                            "neighbour correlation curves must agree (issue: the double-exchange time step).")
+    d.add_argument("preset", nargs="?", default="double-exchange", choices=presets, help="parameter set")
+    d.add_argument("--L", type=_positive_int, default=12, help="L x L lattice (ED)")
+    d.add_argument("--dts", type=_positive_float, nargs="+", default=[0.01, 0.05, 0.1],
+                   help="time steps, the reference (smallest) first")
+    d.add_argument("--t-max", type=_positive_float, default=20.0, dest="t_max", help="length of each quench")
+    d.add_argument("--seeds", type=_count, nargs="+", default=[1], help="random starting states")
+    d.add_argument("--alpha", type=_positive_float, default=0.5, help="LL damping")
+    d.add_argument("--kT-el", type=_positive_float, default=0.005, dest="kT_el",
+                   help="electronic smearing (T = 0 fields of random states are ill-defined)")
+    d.add_argument("--work", default="runs", help="folder of the resumable runs")
+    _add_output_options(d)
+    d.set_defaults(run=_reproduce_timestep)
     q = _parser(runs, "coarsening", help="thermal quench of the chiral phase: domain growth L(t)")
     q.add_argument("--L", type=_positive_int, default=96, help="triangular L x L lattice")
     q.add_argument("--kT", type=_positive_float, default=0.005, help="spin-bath temperature of the quench")

@@ -95,4 +95,5 @@ class BoundModel:
                 "model": self.model.fingerprint()}
 
     def __repr__(self) -> str:
-        return f"{self.model!r}.bind({self.lattice!r})"
+        short = getattr(self.model, "short_repr", lambda: type(self.model).__name__)()
+        return f"{short}.bind({self.lattice!r})"

@@ -21,7 +21,7 @@ from .observables import (TETRAHEDRAL_CHIRALITY, chirality_structure_factor, dom
 from .spins import TEXTURES, random_spins, tetrahedral
 from .trajectory import run
 
-__all__ = ["compare_orders", "kpm_accuracy", "quench", "coarsening", "chirality_vs_temperature", "locality", "mutual_locality",
+__all__ = ["compare_orders", "kpm_accuracy", "timestep_study", "quench", "coarsening", "chirality_vs_temperature", "locality", "mutual_locality",
            "fit_growth_exponent",
            "growth_exponents", "ORDER_PEAKS"]
 
@@ -252,6 +252,42 @@ def kpm_accuracy(preset: str, states: dict, *, kT_el: float = 0.05, distances=(2
             summary["expansion"][name] = [
                 torque(spins, kpm(moments=M, probe_distance=None).exchange_field(spins), reference.field)
                 for M in expansion_moments]
+    return arrays, summary
+
+
+def timestep_study(preset: str, *, L: int = 12, dts=(0.01, 0.05, 0.1), t_max: float = 20.0, seeds=(1,),
+                   alpha: float = 0.5, kT_el: float = 0.005, n_records: int = 40, work=None,
+                   progress: bool = True) -> tuple[dict, dict]:
+    """Is the time step small enough?  ED-driven damped quenches from the same random states at several dt.
+
+    LL form, damping ``alpha``, T = 0 spins, quasi-canonical electrons at ``kT_el`` (a small smearing:
+    T = 0 fields of random double-exchange states are ill-defined, physics.md §10.3).  Records the
+    nearest-neighbour correlation at ``n_records`` common times up to ``t_max``.  With ``work`` (a
+    folder) every run streams into its own store there and an interrupted study continues.
+    Returns ``(arrays, summary)``: ``times``, ``{dt}/{seed}/nn_correlation`` and the final spins.
+    """
+    from .observables import nearest_neighbor_correlation
+
+    interval = t_max / n_records
+    for dt in dts:
+        if abs(interval / dt - round(interval / dt)) > 1e-9:
+            raise ValueError(f"the record interval t_max / n_records = {interval:g} must be a multiple of dt = {dt:g}")
+    ed = SDModel.from_preset(preset, L, kT_el=kT_el)
+    observables = {"nn_correlation": lambda spins: nearest_neighbor_correlation(ed.lattice, spins)}
+    arrays, summary = {}, {"preset": preset, "L": L, "dts": list(dts), "t_max": t_max, "seeds": list(seeds),
+                           "alpha": alpha, "kT_el": kT_el, "n_records": n_records, "max_difference": {}}
+    for seed in seeds:
+        for dt in tqdm(dts, desc=f"dt study, seed {seed}", disable=not progress):
+            store = None if work is None else Path(work) / f"timestep-{preset}-L{L}-dt{dt:g}-seed{seed}"
+            trajectory = run(random_spins(ed.n_sites, seed), ed, SemiImplicitMidpoint(dt, alpha),
+                             int(round(t_max / dt)), record_every=int(round(interval / dt)),
+                             observables=observables, store=store, progress=False)
+            arrays["times"] = np.asarray(trajectory.times)
+            arrays[f"{dt:g}/{seed}/nn_correlation"] = np.asarray(trajectory.observables["nn_correlation"])
+            arrays[f"{dt:g}/{seed}/final"] = np.asarray(trajectory.final_spins)
+        smallest = arrays[f"{dts[0]:g}/{seed}/nn_correlation"]
+        summary["max_difference"][str(seed)] = {
+            f"{dt:g}": float(np.abs(arrays[f"{dt:g}/{seed}/nn_correlation"] - smallest).max()) for dt in dts[1:]}
     return arrays, summary
 
 

@@ -72,9 +72,14 @@ class RidgeFieldModel(FieldModel):
         text = json.dumps(self.descriptor.config(), sort_keys=True) + self.features
         return hashlib.sha256(text.encode() + np.ascontiguousarray(self.coef_).tobytes()).hexdigest()[:16]
 
+    def short_repr(self) -> str:
+        """The constructor call, with the descriptor's kind and cutoff only."""
+        d = self.descriptor
+        return f"RidgeFieldModel({type(d).__name__}({d.kind!r}, {d.cutoff:g}), features={self.features!r}, " \
+               f"alpha={self.alpha})"
+
     def __repr__(self) -> str:
-        fitted = "fitted" if hasattr(self, "coef_") else "not fitted"
-        return f"RidgeFieldModel({self.descriptor!r}, features={self.features!r}, alpha={self.alpha})  # {fitted}"
+        return f"{self.short_repr()}  # {'fitted' if hasattr(self, 'coef_') else 'not fitted'}"
 
     def predict_fields(self, spins, lattice=None):
         s, lat, batch = self._configs(spins, lattice)

@@ -300,8 +300,9 @@ def run(spins, provider, integrator: Integrator, n_steps: int, *, record_every: 
     checkpoint_every : int, optional
         Steps between checkpoints of a store; default ``n_steps / 20``.
     seed : int, Generator or None
-        Seeds the thermal noise (an int or a Generator makes the run reproducible; with None,
-        calling ``run`` again draws another seed and is refused: use :func:`resume`).
+        Seeds the thermal noise (an int or a Generator makes the run reproducible; with None and
+        kT > 0, calling ``run`` again draws another seed and is refused: use :func:`resume`).
+        Runs without noise ignore it.
     progress : bool
         Show a progress bar for runs that last more than two seconds.
 
@@ -345,8 +346,9 @@ def run(spins, provider, integrator: Integrator, n_steps: int, *, record_every: 
     spins = as_spins(spins, provider.n_sites).copy()
     rng = np.random.default_rng(seed)
     # the plan identifies the run, so that calling run again continues it and nothing else
+    # (without noise the generator is never used: any seed gives the same run)
     plan.update(checkpoint_every=checkpoint_every, observables=sorted(observables),
-                seed=int(seed) if isinstance(seed, (int, np.integer)) else
+                seed=None if integrator.kT == 0 else int(seed) if isinstance(seed, (int, np.integer)) else
                 f"generator state {_digest(json.dumps(rng.bit_generator.state))}",
                 initial_spins=_digest(spins.tobytes()))
     header = _header(provider, integrator, plan)

@@ -124,3 +124,67 @@ def test_domain_size_and_growth_exponent_on_synthetic_domains():
     assert sizes[0] < sizes[1] < sizes[2]
     # for stripes, L grows linearly with the width: exponent 1 on synthetic "times" equal to the widths
     assert fit_growth_exponent([4, 8, 16], sizes, (4, 16)) == pytest.approx(1.0, abs=0.25)
+
+
+def test_given_configurations_are_labelled_by_kpm_and_resume(tmp_path):
+    """`spinlab label`: fields of configurations from a file and from a trajectory store, shard by shard."""
+    from spinlab.electrons import KPMModel
+    from spinlab.heisenberg import HeisenbergModel
+
+    lattice = TriangularLattice(6)
+    configurations = np.stack([random_spins(lattice.n_sites, 10 + k) for k in range(5)])
+    np.savez(tmp_path / "configs.npz", spins=configurations)
+    store = tmp_path / "store"
+    run(random_spins(lattice.n_sites, 1), HeisenbergModel(lattice), SemiImplicitMidpoint(0.1, 0.5), 4,
+        record_every=1, store=store, progress=False)
+    out = tmp_path / "labelled"
+    argv = ["label", str(tmp_path / "configs.npz"), str(store), "--preset", "tetrahedral", "--out", str(out),
+            "--kT-el", "0.1", "--moments", "120", "--probe-distance", "2", "--every", "2", "--per-shard", "2",
+            "--workers", "1"]
+    assert main(argv) == 0
+    data = load_dataset(out)
+    assert len(data) == 3 + 3 and set(data.kind) == {"labelled"} and data.lattice == lattice
+    kpm = KPMModel.from_preset("tetrahedral", 6, kT_el=0.1, moments=120, probe_distance=2.0)
+    np.testing.assert_allclose(data.spins[:3], configurations[::2])
+    np.testing.assert_allclose(data.fields[1], kpm.exchange_field(configurations[2]), atol=1e-12)
+    np.testing.assert_allclose(data.times[3:], [0.0, 0.2, 0.4])
+    # resumable: a lost shard is recomputed, the others are kept
+    first = sorted(out.glob("labelled-*.npz"))[0]
+    kept = {f.name: f.stat().st_mtime_ns for f in out.glob("labelled-*.npz") if f != first}
+    first.unlink()
+    assert main(argv) == 0
+    assert {f.name: f.stat().st_mtime_ns for f in out.glob("labelled-*.npz") if f.name in kept} == kept
+    np.testing.assert_array_equal(load_dataset(out).fields, data.fields)
+
+
+def test_ed_labels_given_configurations_like_generated_ones(tmp_path):
+    configurations = np.stack([random_spins(36, 20 + k) for k in range(2)])
+    np.savez(tmp_path / "c.npz", spins=configurations, times=np.array([1.0, 2.0]))
+    assert main(["label", str(tmp_path / "c.npz"), "--preset", "120-degree", "--engine", "ed", "--kT-el", "0.01",
+                 "--out", str(tmp_path / "o"), "--workers", "1"]) == 0
+    data = load_dataset(tmp_path / "o")
+    ed = SDModel.from_preset("120-degree", 6, kT_el=0.01)
+    np.testing.assert_allclose(data.fields, ed.exchange_field(configurations), atol=1e-12)
+    assert data.times.tolist() == [1.0, 2.0] and np.all(data.gaps > 0)
+
+
+def test_labelling_refuses_configurations_of_another_lattice(tmp_path, capsys):
+    np.savez(tmp_path / "c.npz", spins=random_spins(35, 0)[None])
+    with pytest.raises(SystemExit):
+        main(["label", str(tmp_path / "c.npz"), "--preset", "tetrahedral", "--out", str(tmp_path / "o")])
+    assert "not an L x L lattice" in capsys.readouterr().err
+
+
+def test_timestep_study_records_common_times_and_resumes(tmp_path):
+    from spinlab.reproduce import timestep_study
+
+    kwargs = dict(L=6, dts=(0.02, 0.04), t_max=0.4, seeds=(3,), n_records=5, work=tmp_path, progress=False)
+    arrays, summary = timestep_study("double-exchange", **kwargs)
+    np.testing.assert_allclose(arrays["times"], np.linspace(0, 0.4, 6), atol=1e-12)
+    small, large = arrays["0.02/3/nn_correlation"], arrays["0.04/3/nn_correlation"]
+    assert small[0] == large[0] and summary["max_difference"]["3"]["0.04"] == pytest.approx(np.abs(small - large).max())
+    assert summary["max_difference"]["3"]["0.04"] < 1e-3  # a second-order scheme at small dt
+    again, _ = timestep_study("double-exchange", **kwargs)  # the stores are complete: read, not rerun
+    np.testing.assert_array_equal(again["0.04/3/final"], arrays["0.04/3/final"])
+    with pytest.raises(ValueError, match="multiple of dt"):
+        timestep_study("double-exchange", L=6, dts=(0.03,), t_max=0.4, n_records=5, progress=False)

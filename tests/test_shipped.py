@@ -19,11 +19,11 @@ from spinlab.electrons import KPMModel, SDModel
 from spinlab.lattice import TriangularLattice
 from spinlab.metrics import field_errors
 from spinlab.models import SHIPPED, load_shipped, shipped_path
-from spinlab.observables import (TETRAHEDRAL_CHIRALITY, domain_size, peak_weights, scalar_chirality,
-                                 structure_factor_at)
+from spinlab.observables import (TETRAHEDRAL_CHIRALITY, domain_size, nearest_neighbor_correlation, peak_weights,
+                                 scalar_chirality, structure_factor_at)
 from spinlab.reproduce import ORDER_PEAKS, fit_growth_exponent, mutual_locality
 from spinlab.io import load_npz
-from spinlab.spins import TEXTURES
+from spinlab.spins import TEXTURES, random_spins
 from spinlab.trajectory import run
 
 #: Held-out accuracy each shipped model must keep (relative to the reference's spread); measured
@@ -207,3 +207,22 @@ def test_kpm_errors_separate_into_expansion_probing_and_ensemble():
                                  probe_distance=None)
     error = field_errors(spins, exact.exchange_field(spins), reference.field)["torque_relative"]
     assert error == pytest.approx(summary["expansion"][thermal[0]][0], rel=1e-8)
+
+
+def test_double_exchange_quench_curves_converge_in_the_time_step():
+    """``spinlab reproduce timestep``: the ED quench's <S_i.S_j>(t) moves by O(dt²) against dt = 0.01; the
+    first records of the dt = 0.1 run are recomputed from the same seed."""
+    arrays, meta = load_npz(DATA_DIR / "timestep-double-exchange.npz")
+    assert meta["command"].startswith("spinlab reproduce timestep") and meta["dts"][0] == 0.01
+    for seed in meta["seeds"]:
+        reference = arrays[f"0.01/{seed}/nn_correlation"]
+        differences = [np.abs(arrays[f"{dt:g}/{seed}/nn_correlation"] - reference).max() for dt in meta["dts"][1:]]
+        assert differences[0] < 0.02 and differences[1] / differences[0] == pytest.approx(4.0, rel=0.25), differences
+        assert reference[-1] < -0.5  # the quench orders antiferromagnetically
+    ed = SDModel.from_preset(meta["preset"], meta["L"], kT_el=meta["kT_el"])
+    seed, dt = meta["seeds"][0], 0.1
+    every = int(round(meta["t_max"] / meta["n_records"] / dt))
+    fresh = run(random_spins(ed.n_sites, seed), ed, SemiImplicitMidpoint(dt, meta["alpha"]), 2 * every,
+                record_every=every, progress=False,
+                observables={"nn": lambda s: nearest_neighbor_correlation(ed.lattice, s)})
+    np.testing.assert_allclose(fresh.observables["nn"], arrays[f"{dt:g}/{seed}/nn_correlation"][:3], atol=1e-12)

@@ -55,6 +55,7 @@ class ElectronModel:
         parameter (``filling`` or ``mu`` replace N_e) or set the solver's own options.
         """
         preset = get_preset(name)
+        overrides = {k: v for k, v in overrides.items() if not (k in ("filling", "mu", "n_electrons") and v is None)}
         params = dict(J=preset.J, n_electrons=preset.n_electrons(L))
         if {"filling", "mu"} & overrides.keys():
             params.pop("n_electrons")
