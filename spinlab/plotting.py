@@ -654,7 +654,7 @@ def parity_figure(snapshots, model, *, title=None):
         (:func:`reference_snapshots`).
     model : spinlab.bp.BPModel
         Predicts on the snapshots' lattice; its training history, when stored, is drawn
-        in a third panel.
+        in a third, wide panel below the two parity panels.
     title : str, optional
 
     Returns
@@ -664,7 +664,12 @@ def parity_figure(snapshots, model, *, title=None):
     import matplotlib.pyplot as plt
 
     history = (getattr(model, "metadata_", {}) or {}).get("history")
-    fig, axes = plt.subplots(1, 3 if history else 2, figsize=(16 if history else 11, 4.8), layout="constrained")
+    if history:  # 10.5 in wide: the book shows it unscaled
+        fig, panels = plt.subplot_mosaic([[0, 1], [2, 2]], figsize=(10.5, 7.6), layout="constrained",
+                                         height_ratios=[1.5, 1])
+        axes = [panels[k] for k in range(3)]
+    else:
+        fig, axes = plt.subplots(1, 2, figsize=(10.5, 4.8), layout="constrained")
     kinds = list(dict.fromkeys(snapshots.kind))
     width = {k: np.ptp(np.cross(snapshots.spins[snapshots.kind == k], snapshots.fields[snapshots.kind == k]))
              for k in kinds}
@@ -712,7 +717,9 @@ def load_orders(preset, directory=None):
 
     path = Path(DATA_DIR if directory is None else directory) / f"orders-{preset}.npz"
     if not path.exists():
-        raise FileNotFoundError(f"{path} is missing: make it with `python -m spinlab reproduce orders {preset}`")
+        where = "--update-shipped" if directory is None else f"--out {directory}"
+        raise FileNotFoundError(f"{path} is missing: make it with "
+                                f"`python -m spinlab reproduce orders {preset} {where}`")
     return load_npz(path)
 
 
@@ -772,7 +779,8 @@ def orders_figure(arrays, summary, *, title=None):
 
     Three panels against time (symlog): the Bragg weight of the order (the sum of
     :data:`spinlab.reproduce.ORDER_PEAKS`, 1 in the ideal state), the nearest-neighbour
-    correlation, and the mean scalar chirality in units of the tetrahedral value.
+    correlation, and the mean scalar chirality in units of the tetrahedral value; one colour
+    per seed, explained in a legend below the panels.
 
     Parameters
     ----------
@@ -785,22 +793,23 @@ def orders_figure(arrays, summary, *, title=None):
     matplotlib.figure.Figure
     """
     import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
 
     from .observables import TETRAHEDRAL_CHIRALITY
     from .reproduce import ORDER_PEAKS
 
     peaks = ORDER_PEAKS[summary["preset"]]
-    fig, axes = plt.subplots(1, 3, figsize=(16, 4.2), layout="constrained")
+    fig, axes = plt.subplots(1, 3, figsize=(10.5, 4.2), layout="constrained")
     for k, row in enumerate(summary["runs"]):
         for side, style in (("ed", "-"), ("ml", "--")):
             key = f"{side}/{row['seed']}"
-            t, label = arrays[f"{key}/times"], f"{side.upper()}, seed {row['seed']}"
+            t = arrays[f"{key}/times"]
             weight = sum(arrays[f"{key}/S({q})"] for q in peaks)
-            axes[0].plot(t, weight, style, color=f"C{k}", label=label)
-            axes[1].plot(t, arrays[f"{key}/nn_correlation"], style, color=f"C{k}", label=label)
-            axes[2].plot(t, arrays[f"{key}/chirality"] / TETRAHEDRAL_CHIRALITY, style, color=f"C{k}", label=label)
+            axes[0].plot(t, weight, style, color=f"C{k}")
+            axes[1].plot(t, arrays[f"{key}/nn_correlation"], style, color=f"C{k}")
+            axes[2].plot(t, arrays[f"{key}/chirality"] / TETRAHEDRAL_CHIRALITY, style, color=f"C{k}")
     axes[0].set_ylabel(" + ".join(f"$S({q})$" for q in peaks))
-    axes[0].set_title("Bragg weight of the order (ideal: 1)")
+    axes[0].set_title("Bragg weight (ideal: 1)")
     axes[1].set_ylabel(r"$\langle\mathbf{S}_i\cdot\mathbf{S}_j\rangle_\mathrm{nn}$")
     axes[1].set_title("nearest-neighbour correlation")
     axes[2].set_ylabel(r"$\langle\chi_\Delta\rangle/\chi_\mathrm{tetra}$")
@@ -809,7 +818,10 @@ def orders_figure(arrays, summary, *, title=None):
         ax.set_xscale("symlog", linthresh=10)
         ax.set_xlim(0, None)
         ax.set_xlabel(r"$t$ [$\hbar/t$]")
-    axes[0].legend(fontsize=7, ncols=2)
+    handles = [Line2D([], [], color=f"C{k}", label=f"seed {row['seed']}") for k, row in enumerate(summary["runs"])]
+    handles += [Line2D([], [], color="0.2", ls=style, label=name)
+                for name, style in (("ED-LLG", "-"), ("ML-LLG", "--"))]
+    fig.legend(handles=handles, loc="outside lower center", ncols=len(handles), frameon=False)
     fig.suptitle(title or f"ED-LLG (solid) vs ML-LLG (dashed) from the same random spins, {summary['L']}×{summary['L']}, "
                  f"α = {summary['alpha']:g} (LL form), Δt = {summary['dt']:g} ħ/t, T = 0")
     return fig
@@ -824,6 +836,6 @@ def orders_table(summary):
                      f"{gap:.1e}", " / ".join(f"{v:.3f}" for v in row["ed_peaks"].values()),
                      " / ".join(f"{v:.3f}" for v in row["ml_peaks"].values()),
                      f"{row['ed_chirality']:+.4f}", f"{row['ml_chirality']:+.4f}"])
-    peaks = "/".join(summary["runs"][0]["ed_peaks"]) if summary["runs"] else ""
-    return html_table(["seed", "E/N, ED end state [t]", "E/N, ML end state [t]", "|difference|", f"S({peaks}), ED",
+    peaks = " / ".join(summary["runs"][0]["ed_peaks"]) if summary["runs"] else ""  # spaces: headers may wrap
+    return html_table(["seed", "E/N [t], ED end state", "E/N [t], ML end state", "|ML − ED|", f"S({peaks}), ED",
                        f"S({peaks}), ML", "⟨χ⟩, ED", "⟨χ⟩, ML"], rows)
