@@ -5,7 +5,7 @@
    network (forward + input gradient); the rest of ``predict_fields`` is overhead (scaling,
    bookkeeping).  The weights do not matter for timing: the model is fitted for one epoch.
 2. A network the size of the authors' PRL model, 554-1024-512-256-128-64-1 with ReLU, on 9216 random
-   inputs (network only: its descriptor is not ours).
+   inputs (network only: its descriptor is not ours), BLAS on the free cores as BPModel would use it.
 3. One training step (``loss_and_gradient`` + Adam) on a batch of 8 snapshots of 12 x 12.
 
 4. Threads on a shared machine: the field prediction of 1. on one thread and with the default threads,
@@ -27,7 +27,7 @@ import numpy as np
 from _timing import (competing_process, default_threads, header, interleaved_medians, load_line, median_time,
                      one_thread, thread_ratio_lines, threads)
 
-from spinlab._threads import blas_for_network
+from spinlab._threads import blas_for_network, blas_threads
 from spinlab.bp import BPModel
 from spinlab.optimizers import Adam
 from spinlab.descriptors import SymmetricDescriptor
@@ -93,7 +93,8 @@ def main():
         with threads(n_threads):
             model.predict_fields(spins, lattice=big)  # compile and bind outside the timing
             bp = bp_prediction(model, big, spins)
-            prl_times = network_only(prl, x)
+            with blas_threads():  # what blas_for_network allows a network this size: the free cores
+                prl_times = network_only(prl, x)
             adam = Adam(model.network_.params, 1e-3)
 
             def step():

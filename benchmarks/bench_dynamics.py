@@ -8,10 +8,15 @@ median of several runs after a warm-up (numba compiles or loads its cache on the
 Like is compared with like: DepondtMertens with Spirit's Depondt (the same scheme) and
 SemiImplicitMidpoint with Spirit's SIB (both Mentink et al. 2010; Spirit's midpoint is not
 normalized), on one core each: Spirit's wheel is serial, spinlab runs on one numba thread with
-single-threaded BLAS. spinlab on all cores is reported separately; those threaded runs suffer most
-from other processes on the machine (each OpenMP parallel region waits for its slowest thread), so
-the script prints the load average and, per case, the CPU time over wall time.
+single-threaded BLAS. spinlab with its default threads is reported separately: numba's thread count
+(the cores), under spinlab's policy (``spinlab._threads``) of threading only over the cores that
+other processes leave free, since each OpenMP parallel region waits for its slowest thread.  The
+script prints the load average, the free cores spinlab sees and, per case, the CPU time over wall time.
 Target: per core, spinlab at least Spirit's throughput for each pair.
+
+Threads on a shared machine: the spinlab cases are then run again, 1 thread and default, with one
+competing busy process started by this script (a Python busy loop on one core), and the script
+prints default / 1 thread without and with it.  Target: at most 1.3 with the competing process.
 
 Units: spinlab integrates the Landau-Lifshitz form with time in hbar/J; Spirit the Gilbert form
 with dt in ps, energies in meV and a precession rate gamma/(mu_s mu_B) per meV of field. With
@@ -27,7 +32,7 @@ import time
 
 import numba
 import numpy as np
-from _timing import header
+from _timing import DEFAULT_THREADS, competing_process, header, load_line, thread_ratio_lines
 from spirit import constants, simulation, state, system
 from spirit import version as spirit_version
 from threadpoolctl import threadpool_limits
@@ -44,6 +49,7 @@ DT = 0.01  # hbar/J
 MU_S = 2.0  # Bohr magnetons; with gamma/mu_B ~ 2/hbar this makes Spirit's precession rate |H|/hbar
 N_STEPS = 500  # per timed run
 REPEAT = 5
+REPEAT_LOADED = 9  # the competing process makes the timings noisier
 N_CHECK = 100  # steps of the unit check
 INTEGRATORS = [SemiImplicitMidpoint, ImplicitMidpoint, DepondtMertens, StochasticHeun, AdamsBashforthMidpoint]
 SPIRIT_SOLVERS = {"SIB": simulation.SOLVER_SIB, "Depondt": simulation.SOLVER_DEPONDT}
@@ -116,15 +122,15 @@ def c_output_to(path):
 def machine():
     with open("/proc/cpuinfo") as f:
         model = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), "unknown")
-    return f"{model}, {os.cpu_count()} logical cores, load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
+    return f"{model}, {os.cpu_count()} logical cores, {load_line()}"
 
 
-def measure(cases, n_spin_steps):
+def measure(cases, n_spin_steps, repeat=REPEAT):
     """Median wall rate and CPU/wall of each case; rounds of all cases interleaved, so load changes hit all."""
     times = {name: [] for name in cases}
-    for round_ in range(REPEAT + 1):  # round 0 is the warm-up
+    for round_ in range(repeat + 1):  # round 0 is the warm-up
         for name, (threads, reset, run) in cases.items():
-            numba.set_num_threads(threads)
+            numba.set_num_threads(DEFAULT_THREADS if threads == "default" else threads)
             reset()
             wall, cpu = time.perf_counter(), time.process_time()
             run()
@@ -139,7 +145,7 @@ def main():
     model = HeisenbergModel(SquareLattice(L), J1=-1.0)  # E = J S_i.S_j: J1 < 0 is ferromagnetic
     start = random_spins(model.n_sites, 1)
     dt_ps = spirit_time_step(DT, ALPHA)
-    thread_counts = sorted({1, numba.get_num_threads()})
+    thread_counts = [1, "default"]
     header(f"LLG dynamics: spinlab vs Spirit {spirit_version.version}, {L}x{L} periodic square ferromagnet "
            f"({model.n_sites} spins)")
     print(f"# {machine()}")
@@ -189,6 +195,10 @@ def main():
                 cases[name, 1] = (1, spirit_reset, lambda s=solver: spirit_run(s))
             with threadpool_limits(1, user_api="blas"):
                 results = measure(cases, model.n_sites * N_STEPS)
+                spinlab_cases = {key: case for key, case in cases.items() if key[0] not in SPIRIT_SOLVERS}
+                with competing_process():
+                    loaded_line = load_line()
+                    loaded = measure(spinlab_cases, model.n_sites * N_STEPS, REPEAT_LOADED)
         finally:
             with c_output_to(spirit_log):
                 state.delete(p_state)
@@ -200,15 +210,31 @@ def main():
         code = "Spirit" if name in SPIRIT_SOLVERS else "spinlab"
         print(f"{code:>8} {name:>22} {threads:>7} {rate:>13.3e} {busy:>8.2f}")
     print("# spinlab / Spirit, by spinlab's thread count (target >= 1 on one thread)")
-    print(f"{'pair':>31} " + " ".join(f"{t:>6}" for t in thread_counts))
+    print(f"{'pair':>31} " + " ".join(f"{t:>8}" for t in thread_counts))
     for cls, solver in PAIRS:
-        ratios = " ".join(f"{results[cls.__name__, t][0] / results[solver, 1][0]:>6.2f}" for t in thread_counts)
+        ratios = " ".join(f"{results[cls.__name__, t][0] / results[solver, 1][0]:>8.2f}" for t in thread_counts)
         print(f"{cls.__name__ + ' / ' + solver:>31} {ratios}")
-    shared = [f"{name} ({threads})" for (name, threads), (_, busy) in results.items() if busy < 0.9 * threads]
+    serial = {key: busy for key, (_, busy) in results.items() if key[1] == 1}
+    shared = [f"{name} (1)" for (name, _), busy in serial.items() if busy < 0.9]
     if shared:
-        which = "all cases" if len(shared) == len(results) else ", ".join(shared)
-        print(f"# CPU/wall below 0.9 per thread, cores shared with other processes: {which}")
-    print(f"# load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+        which = "all one-thread cases" if len(shared) == len(serial) else ", ".join(shared)
+        print(f"# CPU/wall below 0.9 on one thread, cores shared with other processes: {which}")
+
+    print(f"\n# Threads on a shared machine: spinlab default / 1 thread, without and with one competing busy "
+          f"process; median of {REPEAT} and {REPEAT_LOADED} interleaved runs")
+    print(f"# with the competing process: {loaded_line}")
+    ratios = []
+    for cls in INTEGRATORS:
+        name = cls.__name__
+        times = [{label: 1 / res[name, t][0] for label, t in (("1 thread", 1), ("default", "default"))}
+                 for res in (results, loaded)]
+        ratios.append(times[1]["default"] / times[1]["1 thread"])
+        print(f"{name}:  (CPU/wall with the competing process: 1 thread {loaded[name, 1][1]:.2f}, default "
+              f"{loaded[name, 'default'][1]:.2f})")
+        for line in thread_ratio_lines(*times, "ns/spin-step", 1e9):
+            print(line)
+    print(f"# loaded default / loaded 1 thread: {min(ratios):.2f} to {max(ratios):.2f} (target <= 1.3)")
+    print(f"# at the end: {load_line()}")
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 import numba
 import numpy as np
 
+from spinlab import _threads
 from spinlab._numba import PARALLEL_MIN_SITES
 from spinlab.descriptors import SymmetricDescriptor
 from spinlab.dynamics import _cayley
@@ -17,7 +18,9 @@ def test_serial_and_parallel_versions_have_their_own_cache_entries():
         assert kernel.serial.py_func.__qualname__ != kernel.parallel.py_func.__qualname__
 
 
-def test_threaded_kernels_agree_with_the_serial_ones():
+def test_threaded_kernels_agree_with_the_serial_ones(monkeypatch):
+    monkeypatch.setenv(_threads.ENV_VAR, "2")  # thread even when other processes keep the machine busy
+    _threads.refresh()
     lattice = TriangularLattice(48)
     assert lattice.n_sites >= PARALLEL_MIN_SITES
     spins = random_spins(lattice.n_sites, 0)
@@ -31,5 +34,7 @@ def test_threaded_kernels_agree_with_the_serial_ones():
         threaded = model.exchange_field(spins), descriptor.features(lattice, spins)
     finally:
         numba.set_num_threads(previous)
+        monkeypatch.delenv(_threads.ENV_VAR)
+        _threads.refresh()
     for a, b in zip(serial, threaded):
         np.testing.assert_array_equal(a, b)
