@@ -36,6 +36,8 @@ from contextlib import nullcontext
 from functools import lru_cache
 from typing import NamedTuple
 
+import numba
+
 __all__ = [
     "PARALLEL_MIN_SITES", "SERIAL_EIGH_MAX_DIM", "BLAS_THREADING_MIN_WORK", "BUSY_TOLERANCE", "REFRESH_SECONDS",
     "RISE_SECONDS", "ENV_VAR", "thread_budget", "refresh", "free_cores", "serial_blas", "blas_threads",
@@ -327,8 +329,6 @@ def blas_for_network(n_sites, network):
 
     The results are identical either way.
     """
-    import numba
-
     if n_sites < PARALLEL_MIN_SITES:
         return serial_blas()
     budget = thread_budget()

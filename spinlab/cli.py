@@ -81,23 +81,16 @@ def _results_path(args, name: str) -> Path:
 
 # -- generate -------------------------------------------------------------------------------------------------
 def _generate(args) -> int:
-    from .datasets import DatasetPlan, generate
+    from .datasets import DatasetPlan
 
     plan = DatasetPlan(preset=args.preset, L=args.L, engine=args.engine, kT_el=args.kT_el,
                        relaxations=args.relaxations, relaxation_steps=args.steps, random=args.random,
                        thermal_runs=args.thermal_runs, seed=args.seed)
-    client = None
-    if args.scheduler:
-        from dask.distributed import Client
-
-        client = Client(args.scheduler)
-    directory = generate(plan, args.out, workers=args.workers, client=client)
-    print(f"dataset complete in {directory} ({len(plan.tasks())} shards)")
-    return 0
+    return _run_plan(plan, args)
 
 
 def _label(args) -> int:
-    from .datasets import LabelPlan, generate, read_configurations
+    from .datasets import LabelPlan, read_configurations
 
     L = args.L
     if L is None:
@@ -108,13 +101,20 @@ def _label(args) -> int:
     plan = LabelPlan(preset=args.preset, L=L, sources=tuple(args.sources), engine=args.engine, kT_el=args.kT_el,
                      mu=args.mu, moments=args.moments, probe_distance=None if args.exact_trace else args.probe_distance,
                      every=args.every, per_shard=args.per_shard)
+    return _run_plan(plan, args)
+
+
+def _run_plan(plan, args) -> int:
+    """Generate (or complete) a dataset on local workers or the Dask cluster at ``--scheduler``."""
+    from .datasets import generate
+
     client = None
     if args.scheduler:
         from dask.distributed import Client
 
         client = Client(args.scheduler)
     directory = generate(plan, args.out, workers=args.workers, client=client)
-    print(f"labelled dataset complete in {directory} ({len(plan.tasks())} shards)")
+    print(f"dataset complete in {directory} ({len(plan.tasks())} shards)")
     return 0
 
 
