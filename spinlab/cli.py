@@ -114,7 +114,7 @@ def _run_plan(plan, args) -> int:
 
         client = Client(args.scheduler)
     directory = generate(plan, args.out, workers=args.workers, client=client)
-    print(f"dataset complete in {directory} ({len(plan.tasks())} shards)")
+    print(f"dataset complete in {directory} ({len(list(directory.glob('*.npz')))} shards)")
     return 0
 
 
@@ -374,6 +374,12 @@ def _add_training_options(p) -> None:
                    help="initialization, shuffling and validation split")
 
 
+def _add_worker_options(p) -> None:
+    """Where a dataset's tasks run (:func:`_run_plan`)."""
+    p.add_argument("--workers", type=_positive_int, default=None, help="local worker processes (default: all cores)")
+    p.add_argument("--scheduler", default=None, help="Dask scheduler address: run the tasks on that cluster")
+
+
 def _add_output_options(p) -> None:
     out = p.add_mutually_exclusive_group()
     out.add_argument("--out", default="results", help="folder for the result (created if needed)")
@@ -400,8 +406,7 @@ def add_commands(subparsers) -> None:
                    help="Langevin runs per temperature from the ideal order")
     g.add_argument("--random", type=_count, default=60, help="random (infinite-temperature) snapshots")
     g.add_argument("--seed", type=_count, default=0, help="base seed; task k uses seed + k")
-    g.add_argument("--workers", type=_positive_int, default=None, help="local worker processes (default: all cores)")
-    g.add_argument("--scheduler", default=None, help="Dask scheduler address: run the tasks on that cluster")
+    _add_worker_options(g)
     g.set_defaults(run=_generate)
 
     b = _parser(subparsers, "label", help="label given configurations with an electron solver (KPM by default)",
@@ -424,8 +429,7 @@ def add_commands(subparsers) -> None:
                         help="KPM with one probe per site and spin (exact trace; costly)")
     b.add_argument("--every", type=_positive_int, default=1, help="label every n-th configuration of each source")
     b.add_argument("--per-shard", type=_positive_int, default=4, dest="per_shard", help="configurations per shard")
-    b.add_argument("--workers", type=_positive_int, default=None, help="local worker processes (default: all cores)")
-    b.add_argument("--scheduler", default=None, help="Dask scheduler address: run the tasks on that cluster")
+    _add_worker_options(b)
     b.set_defaults(run=_label)
 
     t = _parser(subparsers, "train", help="train a BP model on a generated dataset",

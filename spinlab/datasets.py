@@ -58,15 +58,19 @@ def make_engine(engine: str, preset: str, L: int, kT_el: float = 0.0, **options)
     return ENGINES[engine].from_preset(preset, L, kT_el=kT_el, **options)
 
 
-def read_configurations(source) -> tuple[np.ndarray, np.ndarray]:
+def read_configurations(source, indices=None) -> tuple[np.ndarray, np.ndarray]:
     """Spins (B, N, 3) and times (B,) from a ``.npz`` with a ``spins`` array (a saved trajectory, or
-    ``np.savez(path, spins=...)``) or from a trajectory store directory."""
+    ``np.savez(path, spins=...)``) or from a trajectory store directory; only those at ``indices`` if
+    given (a store reads just those records)."""
     from .trajectory import open_trajectory
 
     source = Path(source)
     if source.is_dir():
         trajectory = open_trajectory(source)
-        return np.asarray(trajectory.spins), np.asarray(trajectory.times)
+        times = np.asarray(trajectory.times)
+        if indices is None:
+            return np.asarray(trajectory.spins), times
+        return np.stack([trajectory.spins_at(k) for k in indices]), times[indices]
     if not source.is_file():
         raise ValueError(f"no configurations at {source} (a .npz with a 'spins' array or a trajectory store)")
     with np.load(source, allow_pickle=False) as data:
@@ -75,7 +79,7 @@ def read_configurations(source) -> tuple[np.ndarray, np.ndarray]:
         spins = np.asarray(data["spins"], dtype=float)
         spins = spins[None] if spins.ndim == 2 else spins
         times = np.asarray(data["times"], float) if "times" in data.files else np.zeros(len(spins))
-    return spins, times
+    return (spins, times) if indices is None else (spins[indices], times[indices])
 
 
 @dataclass(frozen=True)
@@ -259,8 +263,7 @@ def run_task(task: dict) -> dict:
     model = _model(plan)
     n = model.n_sites
     if task["kind"] == "labelled":
-        spins, times = read_configurations(task["source"])
-        spins, times = spins[task["indices"]], times[task["indices"]]
+        spins, times = read_configurations(task["source"], task["indices"])
     elif task["kind"] == "random":
         rng = np.random.default_rng(task["seed"])
         spins = np.stack([random_spins(n, rng) for _ in range(task["count"])])
@@ -311,11 +314,12 @@ def generate(plan, directory, *, workers: int | None = None, client=None, progre
             differ = sorted(k for k, v in asdict(plan).items() if json.loads(json.dumps(v)) != existing.get(k))
             raise ValueError(f"{directory} holds a dataset of another plan (differs in {', '.join(differ)}); "
                              "use a new directory")
-    else:
+    tasks = plan.tasks()  # (a LabelPlan reads its sources here: once, and before any file is written)
+    if not plan_file.exists():
         _model(asdict(plan))  # any remaining problem with the model shows before a file is written
         write_json_atomic(plan_file, asdict(plan))
-    todo = [t for t in plan.tasks() if not _shard_complete(directory, t)]
-    bar = tqdm(total=len(plan.tasks()), initial=len(plan.tasks()) - len(todo), disable=not progress,
+    todo = [t for t in tasks if not _shard_complete(directory, t)]
+    bar = tqdm(total=len(tasks), initial=len(tasks) - len(todo), disable=not progress,
                desc=f"{plan.engine} data {plan.preset}", unit="shard")
     try:
         for task, arrays in _execute(todo, workers, client):

@@ -10,7 +10,7 @@ from typing import Mapping
 
 import numpy as np
 
-__all__ = ["save_npz", "load_npz", "write_json_atomic"]
+__all__ = ["save_npz", "load_npz", "write_json_atomic", "fsync_directory"]
 
 
 def save_npz(path, arrays: Mapping[str, np.ndarray], metadata: dict) -> None:
@@ -44,9 +44,23 @@ def load_npz(path) -> tuple[dict[str, np.ndarray], dict]:
 
 
 def write_json_atomic(path, data: dict) -> None:
-    """Write ``data`` as indented JSON to ``path`` through a temporary file and a rename."""
+    """Write ``data`` as indented JSON to ``path`` durably: a temporary file, flushed to disk, then renamed
+    over ``path`` and the rename itself flushed, so a crash leaves the old file or the new one."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2, sort_keys=True, default=float))
+    with open(tmp, "w") as fh:
+        fh.write(json.dumps(data, indent=2, sort_keys=True, default=float))
+        fh.flush()
+        os.fsync(fh.fileno())
     os.replace(tmp, path)
+    fsync_directory(path.parent)
+
+
+def fsync_directory(path) -> None:
+    """Flush a file's or a directory's entries to disk."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

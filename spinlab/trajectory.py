@@ -48,7 +48,7 @@ from tqdm.auto import tqdm
 
 from . import __version__
 from .dynamics import IntegrationError, Integrator, integrator_from_config
-from .io import load_npz, save_npz
+from .io import fsync_directory, load_npz, save_npz, write_json_atomic
 from .lattice import lattice_from_config
 from .providers import Stateful, as_provider, provider_fingerprint, recorded_energy
 from .spins import as_spins
@@ -486,9 +486,9 @@ class _Store:
                                  "last_step": int(steps[-1])})
             state_file = f"state-{state.step:012d}.npz"
             _write_state(self.path / state_file, state)
-            _fsync(self.path)
+            fsync_directory(self.path)
             index = dict(self.index, step=state.step, state=state_file, segments=segments)
-            _replace_durably(self.path / _INDEX, json.dumps(index, indent=1))
+            write_json_atomic(self.path / _INDEX, index)
             previous, self.index = self.index["state"], index
             if records is not None:
                 records.clear()
@@ -509,7 +509,7 @@ class _Store:
             _element(f, "observables/energy", a, a["energy"])
             for name, value in a["observables"].items():
                 _element(f, f"observables/{name}", a, value)
-        _fsync(path)
+        fsync_directory(path)
         return a["step"]
 
 
@@ -569,7 +569,8 @@ def _refuse_another_run(path, index: dict, header: dict) -> None:
 
 def _differences(old, new, limit: int = 3) -> str:
     a, b = _flatten(old), _flatten(new)
-    keys = [k for k in dict.fromkeys([*a, *b]) if a.get(k, "(none)") != b.get(k, "(none)")]
+    # in the order of the new run's description, whatever order the stored index has
+    keys = [k for k in dict.fromkeys([*b, *a]) if a.get(k, "(none)") != b.get(k, "(none)")]
     text = [f"{k}: {_short(a.get(k, '(none)'))} → {_short(b.get(k, '(none)'))}" for k in keys[:limit]]
     return "; ".join(text) + (f"; {len(keys) - limit} more" if len(keys) > limit else "")
 
@@ -595,25 +596,6 @@ def _digest(data) -> str:
 def _ours(name: str) -> bool:
     """Files a store may hold (and leftovers of its writes)."""
     return name == _INDEX or name.startswith(("segment-", "state-")) or name.endswith(".tmp")
-
-
-def _fsync(path) -> None:
-    """Flush a file, or a directory's entries, to disk."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _replace_durably(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w") as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-    _fsync(path.parent)
 
 
 @contextmanager

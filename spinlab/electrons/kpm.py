@@ -394,7 +394,7 @@ class KPMModel(ElectronModel):
     def moments_of(self, spins) -> np.ndarray:
         """Probed Chebyshev moments μ_m = Re Σ_r <r|T_m(X)|r> (their trace estimate), m < M."""
         X = self._matrix(as_spins(spins, self.n_sites))
-        return sum(_moments(X, block, self.moments) for block in self._probe_blocks())
+        return self._all_moments(X)
 
     def electron_count(self, spins, mu: float) -> float:
         """N(μ) = -∂Ω/∂μ of the probed expansion."""
@@ -403,7 +403,7 @@ class KPMModel(ElectronModel):
     def _chemical_potential(self, X):
         if self.mu is not None:
             return self.mu, None
-        moments = sum(_moments(X, block, self.moments) for block in self._probe_blocks())
+        moments = self._all_moments(X)
         edge = self.scale_ * (1 - SPECTRAL_MARGIN)
         low, high = self._count(-edge, moments), self._count(edge, moments)
         if not low < self.n_electrons < high:
@@ -411,6 +411,14 @@ class KPMModel(ElectronModel):
                              f"{high:.4g}) at kT_el = {self.kT_el}: more moments or a higher temperature")
         mu = brentq(lambda m: self._count(m, moments) - self.n_electrons, -edge, edge, xtol=1e-14, rtol=1e-14)
         return mu, moments
+
+    def _all_moments(self, X) -> np.ndarray:
+        """The probed moments, summed over the probe blocks."""
+        return sum(_moments(X, block, self.moments) for block in self._probe_blocks())
+
+    def _potential(self, omega: float, mu: float) -> float:
+        """The ensemble's potential: Ω at fixed μ, F = Ω + μ N_e at fixed N_e."""
+        return omega if self.mu is not None else omega + mu * self.n_electrons
 
     def solve(self, spins) -> KPMState:
         """Potential, field, densities and μ of one configuration."""
@@ -424,8 +432,7 @@ class KPMModel(ElectronModel):
             blocks += _onsite_gradient(X, block, c, collected)
             forward += collected
         moments = forward if moments is None else moments
-        omega = float(c @ moments)
-        energy = omega if self.mu is not None else omega + mu * self.n_electrons
+        energy = self._potential(float(c @ moments), mu)
         # H_i^mu = (J/a) Re sum_ss' K_ss' sigma^mu_ss'
         k = blocks / self.scale_
         m = np.stack([(k[:, 0, 1] + k[:, 1, 0]).real, (1j * (k[:, 1, 0] - k[:, 0, 1])).real,
@@ -439,6 +446,5 @@ class KPMModel(ElectronModel):
         X = self._matrix(spins)
         mu, moments = self._chemical_potential(X)
         if moments is None:
-            moments = sum(_moments(X, block, self.moments) for block in self._probe_blocks())
-        omega = float(self._coefficients(mu) @ moments)
-        return omega if self.mu is not None else omega + mu * self.n_electrons
+            moments = self._all_moments(X)
+        return self._potential(float(self._coefficients(mu) @ moments), mu)
