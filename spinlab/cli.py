@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from .data import DATA_DIR
-from .presets import PRESETS
+from .presets import PRESETS, get_preset
 
 __all__ = ["add_commands", "command_line", "UsageError"]
 
@@ -63,6 +63,10 @@ def _positive_float(text):
     if not (np.isfinite(value) and value > 0):
         raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
     return value
+
+
+def _probe_distance(text):
+    return "auto" if text == "auto" else _positive_float(text)
 
 
 def _non_negative_float(text):
@@ -271,22 +275,73 @@ def _reproduce_locality(args) -> int:
 
 
 def _reproduce_kpm_accuracy(args) -> int:
-    from . import reproduce
-    from .io import load_npz, write_json_atomic
+    from . import kpm_studies
+    from .models import load_shipped
 
-    arrays, meta = load_npz(DATA_DIR / f"locality-{args.preset}.npz")
-    states = {k.split("/")[0]: v for k, v in arrays.items() if k.endswith("/states")}
-    _, summary = reproduce.kpm_accuracy(args.preset, states, kT_el=args.kT_el, distances=args.distances,
-                                        expansion_moments=args.expansion_moments)
-    summary["command"] = command_line(args.argv)
-    summary["states"] = f"the {meta['L']}x{meta['L']} states of {meta['command']}"
-    out = _results_path(args, f"kpm-accuracy-{args.preset}.json")
-    write_json_atomic(out, summary)
+    L = args.L or {"tetrahedral": 36, "double-exchange": 24}[args.preset]
+    get_preset(args.preset).check_size(L)
+    model = load_shipped("tetrahedral") if args.preset == "tetrahedral" else None
+    states = kpm_studies.accuracy_states(args.preset, L, model=model, work=args.work)
+    summary = kpm_studies.kpm_accuracy(args.preset, states, kT_el=args.kT_el, distances=args.distances,
+                                       expansion_moments=args.expansion_moments, work=args.work)
+    _write(_results_path(args, f"kpm-accuracy-{args.preset}.npz"),
+           {f"{name}/states": configs for name, configs in states.items()},
+           dict(summary, kind="kpm-accuracy", command=command_line(args.argv)))
     for error in ("expansion", "probing", "probing_fixed_mu", "ensemble"):
         print(f"{error}: " + "; ".join(f"{name} {np.round(np.mean(np.atleast_2d(v), axis=0), 4).tolist()}"
                                        if error != "expansion" else f"{name} {np.round(v, 6).tolist()}"
                                        for name, v in summary[error].items()))
+    return 0
+
+
+def _tetrahedral_kpm_study(args, study, name: str, **options):
+    """Run ``study`` (a :mod:`spinlab.kpm_studies` function) on the shipped tetrahedral model with the
+    common KPM options and write its result as ``name``.npz; returns ``(arrays, summary)``."""
+    from .models import load_shipped
+
+    get_preset("tetrahedral").check_size(args.L)
+    arrays, summary = study(load_shipped("tetrahedral"), L=args.L, kT_el=args.kT_el, moments=args.moments,
+                            probe_distance=args.distance, work=args.work, **options)
+    _write(_results_path(args, f"{name}.npz"), arrays, dict(summary, kind=name, command=command_line(args.argv)))
+    return arrays, summary
+
+
+def _reproduce_kpm_coarsening(args) -> int:
+    from .kpm_studies import kpm_on_coarsening
+
+    arrays, summary = _tetrahedral_kpm_study(args, kpm_on_coarsening, "kpm-coarsening", steps=args.steps, at=args.at)
+    for t, errors in zip(arrays["times"], summary["errors"]):
+        print(f"t = {t:6.1f}: ML torque error / spread: all {errors['all']:.3f}, walls {errors['walls']:.3f}, "
+              f"domains {errors['domains']:.3f} (wall fraction {errors['wall_fraction']:.2f})")
+    ensemble = summary["ensemble"]["ensemble_error"]
+    print(f"ensemble: ED at (mu, kT_el) against canonical T = 0 ED on a {summary['ensemble']['L']}^2 walled state: "
+          f"all {ensemble['all']:.3f}, walls {ensemble['walls']:.3f}, domains {ensemble['domains']:.3f}")
+    ml = summary["ensemble"]["ml_error"]
+    print(f"ML against canonical T = 0 ED there: all {ml['all']:.3f}, walls {ml['walls']:.3f}, "
+          f"domains {ml['domains']:.3f}")
+    return 0
+
+
+def _reproduce_kpm_cost(args) -> int:
+    from .io import write_json_atomic
+    from .kpm_studies import cost_against_size
+
+    result = dict(cost_against_size(args.sizes, ed_max=args.ed_max), command=command_line(args.argv))
+    out = _results_path(args, "kpm-cost.json")
+    write_json_atomic(out, result)
+    print(f"seconds per field: {result['seconds']}")
+    print(f"crossover L = {result['crossover_L']}, KPM time(4N)/time(N) = {result['kpm_scaling']}, "
+          f"ML/KPM at 96 x 96 = {result['ml_over_kpm_96']}")
     print(f"written {out}")
+    return 0
+
+
+def _reproduce_kpm_dynamics(args) -> int:
+    from .kpm_studies import kpm_dynamics
+
+    _, summary = _tetrahedral_kpm_study(args, kpm_dynamics, "kpm-dynamics", t_start=args.t_start, steps=args.steps)
+    print(f"after {args.steps} steps: rms spin difference ML vs KPM {summary['final_spin_difference']:.3f}; "
+          f"|chirality| ML {summary['final_abs_chirality']['ml']:.3f}, KPM {summary['final_abs_chirality']['kpm']:.3f}")
     return 0
 
 
@@ -387,6 +442,16 @@ def _add_output_options(p) -> None:
                      help="rewrite the result shipped with spinlab (spinlab/data) instead")
 
 
+def _add_kpm_options(p, *, L: int, moments: int, distance: float) -> None:
+    """The lattice, KPM and output options of the reproduce commands that check the tetrahedral model."""
+    p.add_argument("--L", type=_positive_int, default=L, help="triangular L x L lattice")
+    p.add_argument("--kT-el", type=_positive_float, default=0.05, dest="kT_el", help="electronic temperature of KPM")
+    p.add_argument("--moments", type=_positive_int, default=moments, help="Chebyshev moments M")
+    p.add_argument("--distance", type=_positive_float, default=distance, help="probe colouring distance d")
+    p.add_argument("--work", default="runs", help="folder of the resumable runs")
+    _add_output_options(p)
+
+
 def add_commands(subparsers) -> None:
     presets = sorted(PRESETS)
     g = _parser(subparsers, "generate", help="generate training data labelled by an electron solver",
@@ -423,8 +488,9 @@ def add_commands(subparsers) -> None:
     b.add_argument("--moments", type=_positive_int, default=None,
                    help="KPM expansion order (default: enough for 1e-8 at this temperature)")
     probes = b.add_mutually_exclusive_group()
-    probes.add_argument("--probe-distance", type=_positive_float, default=6.0, dest="probe_distance",
-                        help="KPM probe colouring distance d (lattice spacings)")
+    probes.add_argument("--probe-distance", type=_probe_distance, default="auto", dest="probe_distance",
+                        help="KPM probe colouring distance d (lattice spacings; auto: spinlab's default where the "
+                             "lattice is larger than it, else the exact trace)")
     probes.add_argument("--exact-trace", action="store_true", dest="exact_trace",
                         help="KPM with one probe per site and spin (exact trace; costly)")
     b.add_argument("--every", type=_positive_int, default=1, help="label every n-th configuration of each source")
@@ -482,15 +548,40 @@ def add_commands(subparsers) -> None:
     _add_output_options(g)
     g.set_defaults(run=_reproduce_locality)
     k = _parser(runs, "kpm-accuracy", help="expansion, probing and ensemble errors of KPM fields against ED",
-                description="The three errors of KPM exchange fields, on the shipped states of `reproduce locality`.")
-    k.add_argument("preset", nargs="?", default="tetrahedral", choices=["tetrahedral"], help="parameter set")
+                description="The three errors of KPM exchange fields against ED, on random, thermal and walled\n"
+                            "tetrahedral states (36 x 36) or random and quench double-exchange states (24 x 24).")
+    k.add_argument("preset", nargs="?", default="tetrahedral", choices=["tetrahedral", "double-exchange"],
+                   help="parameter set")
+    k.add_argument("--L", type=_positive_int, default=None,
+                   help="L x L lattice (default 36 tetrahedral, 24 double exchange)")
     k.add_argument("--kT-el", type=_positive_float, default=0.05, dest="kT_el", help="electronic temperature")
-    k.add_argument("--distances", type=_positive_float, nargs="+", default=[2.0, 3.0, 4.0, 6.0, 8.0],
+    k.add_argument("--distances", type=_positive_float, nargs="+", default=[2.0, 4.0, 6.0, 8.0, 10.0, 12.0],
                    help="probe colouring distances d")
     k.add_argument("--expansion-moments", type=_positive_int, nargs="+", default=[150, 300, 600],
                    dest="expansion_moments", help="expansion orders M of the exact-trace check")
+    k.add_argument("--work", default="runs", help="folder of the resumable runs and finished states")
     _add_output_options(k)
     k.set_defaults(run=_reproduce_kpm_accuracy)
+    w = _parser(runs, "kpm-coarsening", help="the shipped tetrahedral model against KPM on 96 x 96 coarsening states",
+                description="Regenerates the first quench of `reproduce coarsening` and compares the model's\n"
+                            "torques with KPM at its map times, on wall and domain sites.")
+    w.add_argument("--steps", type=_positive_int, default=6000, help="steps of the quench (as `reproduce coarsening`)")
+    w.add_argument("--at", type=_positive_float, nargs="+", default=[100.0, 200.0, 600.0], help="times compared")
+    _add_kpm_options(w, L=96, moments=600, distance=12.0)
+    w.set_defaults(run=_reproduce_kpm_coarsening)
+    z = _parser(runs, "kpm-cost", help="seconds per exchange field against N: ED, KPM and the ML model",
+                description="One field of the tetrahedral preset on random spins by ED, KPM and the shipped model\n"
+                            "(benchmarks/bench_kpm.py prints the same measurement). Run it on a quiet machine.")
+    z.add_argument("--sizes", type=_positive_int, nargs="+", default=[12, 24, 48, 96, 192], help="lattice sizes L")
+    z.add_argument("--ed-max", type=_positive_int, default=48, dest="ed_max", help="largest L for ED")
+    _add_output_options(z)
+    z.set_defaults(run=_reproduce_kpm_cost)
+    y = _parser(runs, "kpm-dynamics", help="KPM- and ML-driven LLG from the same ML-coarsened state",
+                description="Damped LLG driven by KPM and by the shipped model from one 48 x 48 quench state.")
+    y.add_argument("--t-start", type=_positive_float, default=100.0, dest="t_start", help="quench time of the start")
+    y.add_argument("--steps", type=_positive_int, default=300, help="steps of dt = 0.1 of both runs")
+    _add_kpm_options(y, L=48, moments=300, distance=8.0)
+    y.set_defaults(run=_reproduce_kpm_dynamics)
     d = _parser(runs, "timestep", help="ED-driven quenches at several time steps: is dt small enough?",
                 description="Damped ED-driven quenches from the same random states at several dt; the nearest-\n"
                             "neighbour correlation curves must agree (issue: the double-exchange time step).")

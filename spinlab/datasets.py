@@ -205,7 +205,7 @@ class LabelPlan:
     kT_el: float = 0.02
     mu: float | None = None
     moments: int | None = None
-    probe_distance: float | None = 6.0
+    probe_distance: float | str | None = "auto"
     every: int = 1
     per_shard: int = 4
     kind: str = "labelled"

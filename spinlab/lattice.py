@@ -162,6 +162,18 @@ class Lattice:
         """Cartesian vector of integer offsets (..., 2)."""
         return np.asarray(offsets) @ np.stack([self.a1, self.a2])
 
+    def sites_within(self, distance: float) -> np.ndarray:
+        """Table (N, K) of the sites whose Bravais offset from each site is at most ``distance`` long
+        (the site itself excluded; -1 where an open edge cuts the disc).  On a torus smaller than
+        the disc a site can appear more than once in its own row."""
+        reach = int(np.ceil(2 * distance)) + 1
+        grid = np.stack(np.meshgrid(np.arange(-reach, reach + 1), np.arange(-reach, reach + 1), indexing="ij"), -1)
+        grid = grid.reshape(-1, 2)
+        length = np.linalg.norm(self.offset_vector(grid), axis=-1)
+        offsets = grid[(length <= distance + DISTANCE_TOLERANCE) & (length > 0)]
+        n1, n2 = self.coords.T
+        return self.site_index(n1[:, None] + offsets[:, 0], n2[:, None] + offsets[:, 1])
+
     def _check_fits(self, radius: float) -> None:
         # A neighbourhood of radius r wraps onto itself unless the torus is
         # longer than 2r along every periodic direction.

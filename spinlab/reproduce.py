@@ -21,7 +21,7 @@ from .observables import (TETRAHEDRAL_CHIRALITY, chirality_structure_factor, dom
 from .spins import TEXTURES, random_spins, tetrahedral
 from .trajectory import run
 
-__all__ = ["compare_orders", "kpm_accuracy", "timestep_study", "quench", "coarsening", "chirality_vs_temperature", "locality", "mutual_locality",
+__all__ = ["compare_orders", "timestep_study", "quench", "coarsening", "chirality_vs_temperature", "locality", "mutual_locality",
            "fit_growth_exponent",
            "growth_exponents", "ORDER_PEAKS"]
 
@@ -87,7 +87,7 @@ def quench(model, L: int, kT: float, steps: int, *, dt: float = 0.1, alpha: floa
     Records at log-spaced times the mean chirality, its absolute value, the
     chirality structure factor S_χ(q) and the domain size L(t) from its first
     moment (background subtracted); chirality maps of the up triangles at the
-    recorded steps closest to those in ``maps_at``.  With ``store`` a directory the run
+    recorded steps closest to those in ``maps_at`` and the spins there (``map_spins``).  With ``store`` a directory the run
     streams there (:func:`spinlab.trajectory.run`): an interrupted quench called again
     continues bit for bit, and a store of another quench (model, steps, kT, seed...) is refused.
     """
@@ -102,10 +102,11 @@ def quench(model, L: int, kT: float, steps: int, *, dt: float = 0.1, alpha: floa
                      progress=progress)
     series = trajectory.observables
     at_maps = sorted({int(np.argmin(np.abs(record_steps - m))) for m in maps_at})
-    maps = [scalar_chirality(lattice, trajectory.spins_at(k))[: lattice.n_sites] for k in at_maps]
+    map_spins = np.array([trajectory.spins_at(k) for k in at_maps]).reshape(-1, lattice.n_sites, 3)
+    maps = [scalar_chirality(lattice, spins)[: lattice.n_sites] for spins in map_spins]
     return {"times": trajectory.times, "domain_size": np.array([domain_size(lattice, s) for s in series["s_chi"]]),
             "chirality": series["chirality"], "abs_chirality": series["abs_chirality"], "s_chi": series["s_chi"],
-            "maps": np.asarray(maps, float), "map_times": trajectory.times[at_maps], "final": trajectory.final_spins}
+            "maps": np.asarray(maps, float), "map_spins": map_spins, "map_times": trajectory.times[at_maps], "final": trajectory.final_spins}
 
 
 def coarsening(model, L: int, kT: float, steps: int, *, seeds=(0, 1, 2), maps_at=(), work=None,
@@ -205,54 +206,6 @@ def mutual_locality(model, a, b, radius: float, centres) -> float:
     spins beyond ``radius`` taken from the other (rms of the two directions)."""
     return float(np.sqrt(np.mean([field_locality(model, x, radius, centres=centres, environments=[y]) ** 2
                                   for x, y in ((a, b), (b, a))])))
-
-
-def kpm_accuracy(preset: str, states: dict, *, kT_el: float = 0.05, distances=(2.0, 3.0, 4.0, 6.0, 8.0),
-                 expansion_moments=(150, 300, 600), progress: bool = True) -> tuple[dict, dict]:
-    """The three separate errors of KPM fields, each as torque RMSE over the torque's standard deviation.
-
-    * expansion: exact trace (one colour per site) at ``expansion_moments`` against ED at the same
-      (N_e, T_el), on the first state of every class;
-    * probing: distance-d colourings at the default expansion order against ED at the same (N_e, T_el)
-      (``probing``: μ solved from the probed N(μ), quasi-canonical; ``probing_fixed_mu``: at ED's μ of
-      the state, grand canonical), on every state;
-    * ensemble: ED at T_el against canonical T = 0 ED, on every state.
-
-    ``states`` maps a class name to configurations (S, N, 3) on the preset's L x L lattice.
-    Returns ``(arrays, summary)``: per class and state, ``summary[error][class][state]`` (a list over
-    ``distances`` or ``expansion_moments`` where it has one), and the probe counts per distance.
-    """
-    from .electrons import KPMModel
-    from .metrics import field_errors
-
-    first = next(iter(states.values()))
-    L = int(round(np.sqrt(first.shape[1])))
-    warm, cold = SDModel.from_preset(preset, L, kT_el=kT_el), SDModel.from_preset(preset, L)
-    kpm = lambda **kw: KPMModel.from_preset(preset, L, kT_el=kT_el, **kw)
-    models = [kpm(probe_distance=d) for d in distances]
-    summary = {"preset": preset, "L": L, "kT_el": kT_el, "distances": list(distances),
-               "expansion_moments": list(expansion_moments), "classes": list(states),
-               "moments": models[0].moments, "probes": [m.n_probes_ for m in models],
-               "expansion": {}, "probing": {}, "probing_fixed_mu": {}, "ensemble": {}, "mu": {}}
-    arrays = {}
-    torque = lambda spins, predicted, reference: field_errors(spins, predicted, reference)["torque_relative"]
-    jobs = [(name, k) for name, configs in states.items() for k in range(len(configs))]
-    for name, k in tqdm(jobs, desc="KPM accuracy", disable=not progress):
-        spins = states[name][k]
-        reference = warm.solve(spins)
-        arrays[f"{name}/{k}/spins"] = spins
-        summary["mu"].setdefault(name, []).append(reference.mu)
-        summary["ensemble"].setdefault(name, []).append(torque(spins, reference.field, cold.exchange_field(spins)))
-        summary["probing"].setdefault(name, []).append(
-            [torque(spins, m.exchange_field(spins), reference.field) for m in models])
-        summary["probing_fixed_mu"].setdefault(name, []).append(
-            [torque(spins, kpm(probe_distance=d, mu=reference.mu).exchange_field(spins), reference.field)
-             for d in distances])
-        if k == 0:
-            summary["expansion"][name] = [
-                torque(spins, kpm(moments=M, probe_distance=None).exchange_field(spins), reference.field)
-                for M in expansion_moments]
-    return arrays, summary
 
 
 def timestep_study(preset: str, *, L: int = 12, dts=(0.01, 0.05, 0.1), t_max: float = 20.0, seeds=(1,),

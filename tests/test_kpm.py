@@ -125,10 +125,20 @@ def test_chebyshev_coefficients_reproduce_a_smooth_function():
     (dict(moments=1), "moments"), (dict(moments=np.inf), "moments"), (dict(moments=10**9), "moments"),
     (dict(kT_el=0.0), "kT_el > 0"), (dict(probe_distance=50.0), "reaches across"),
     (dict(probe_distance=0.5), "probe_distance"), (dict(mu=40.0), "outside the spectrum"),
-    (dict(probes="sobol"), "probes"),
+    (dict(probes="sobol"), "probes"), (dict(probe_distance="far"), "'auto'"),
 ])
 def test_bad_kpm_parameters_are_refused(kwargs, message):
     params = dict(J=3.0, mu=-1.0, kT_el=0.1, moments=100, probe_distance=2.0)
     params.update(kwargs)
     with pytest.raises(ValueError, match=message):
         KPMModel(TRIANGULAR, **params)
+
+
+def test_default_probe_distance_falls_back_to_the_exact_trace_on_small_lattices():
+    from spinlab.electrons.kpm import DEFAULT_PROBE_DISTANCE
+
+    small = KPMModel(TRIANGULAR, J=3.0, mu=-1.0, kT_el=0.1, moments=50)
+    assert small.probe_distance is None and small.n_probes_ == 2 * TRIANGULAR.n_sites
+    large = KPMModel(TriangularLattice(24), J=3.0, mu=-1.0, kT_el=0.1, moments=50)
+    assert large.probe_distance == DEFAULT_PROBE_DISTANCE
+    assert np.all(large.colours_ == probe_colouring(TriangularLattice(24), DEFAULT_PROBE_DISTANCE))

@@ -157,6 +157,19 @@ def test_given_configurations_are_labelled_by_kpm_and_resume(tmp_path):
     np.testing.assert_array_equal(load_dataset(out).fields, data.fields)
 
 
+def test_kpm_labels_default_to_the_automatic_probe_distance(tmp_path):
+    """Without --probe-distance, `spinlab label` uses KPMModel's "auto": the exact trace on 6 x 6."""
+    from spinlab.electrons import KPMModel
+
+    configurations = random_spins(36, 30)[None]
+    np.savez(tmp_path / "c.npz", spins=configurations)
+    assert main(["label", str(tmp_path / "c.npz"), "--preset", "tetrahedral", "--kT-el", "0.1", "--moments", "120",
+                 "--out", str(tmp_path / "o"), "--workers", "1"]) == 0
+    exact = KPMModel.from_preset("tetrahedral", 6, kT_el=0.1, moments=120, probe_distance=None)
+    np.testing.assert_allclose(load_dataset(tmp_path / "o").fields[0], exact.exchange_field(configurations[0]),
+                               atol=1e-12)
+
+
 def test_ed_labels_given_configurations_like_generated_ones(tmp_path):
     configurations = np.stack([random_spins(36, 20 + k) for k in range(2)])
     np.savez(tmp_path / "c.npz", spins=configurations, times=np.array([1.0, 2.0]))

@@ -339,7 +339,7 @@ def test_quench_with_a_store_continues_bit_for_bit_and_refuses_a_stale_store(tmp
     kwargs = dict(seed=3, n_records=12, maps_at=(10, 100), progress=False)
     reference = quench(Bindable(), 6, 0.2, 150, **kwargs)
     assert sorted(reference) == sorted(["times", "domain_size", "chirality", "abs_chirality", "s_chi", "maps",
-                                        "map_times", "final"])
+                                        "map_spins", "map_times", "final"])
     assert reference["maps"].shape == (2, 36) and reference["times"][0] == 0.1
     with pytest.raises(KeyboardInterrupt):
         quench(Bindable(interrupt_at=201), 6, 0.2, 150, store=tmp_path / "q", **kwargs)

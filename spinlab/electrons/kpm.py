@@ -42,11 +42,12 @@ Cost: 3 M sparse products per probe at fixed μ (the gradient's forward pass giv
 4 M when μ is solved first.
 
 **Which ensemble.**  The probing error of N(μ) is a sum over all same-colour pairs of the whole
-lattice, so in a gapped state it is whole electrons (18 x 18 tetrahedral thermal states, d = 6:
-N off by 2 of 162), and solving N(μ) = N_e then moves μ across the gap: the quasi-canonical field
-error is about twice the grand-canonical one at the right μ (``spinlab reproduce kpm-accuracy``:
-torque error 9 % against 4 % at d = 8).  Where a reference μ is known (the mean μ of the ED
-training snapshots), the grand-canonical ensemble, ``mu=``, is the better choice.
+lattice, so in a gapped state it is whole electrons, and solving N(μ) = N_e then moves μ across
+the gap: the quasi-canonical field error is up to several times the grand-canonical one at the
+right μ (36 x 36 thermal tetrahedral states, ``spinlab reproduce kpm-accuracy``: 10 % against 4 %
+at d = 8).  Where a reference μ is known (the mean μ of the ED training snapshots, or ED on a
+smaller lattice of the same kind of state), the grand-canonical ensemble, ``mu=``, is the better
+choice.
 """
 
 from __future__ import annotations
@@ -72,6 +73,9 @@ SPECTRAL_MARGIN = 0.01
 PROBE_BLOCK = 16
 #: Expansions longer than this are refused as absurd (the recursion would take hours).
 MAX_MOMENTS = 200_000
+#: Default colouring distance d (lattice spacings): its probing error is at most 2 % of the torque's
+#: spread on thermal tetrahedral states at fixed μ (``spinlab reproduce kpm-accuracy``).
+DEFAULT_PROBE_DISTANCE = 10.0
 #: Default expansion error: M = a ln(1/tol) / (π T), from the decay of the coefficients.
 EXPANSION_TOLERANCE = 1e-8
 
@@ -110,13 +114,9 @@ def _greedy_colouring(neighbors):
     return colours
 
 
-def _offsets_within(lattice: Lattice, distance: float) -> np.ndarray:
-    """Integer offsets (Δn1, Δn2) ≠ 0 whose Bravais vector is at most ``distance`` long."""
-    reach = int(np.ceil(2 * distance)) + 1
-    grid = np.stack(np.meshgrid(np.arange(-reach, reach + 1), np.arange(-reach, reach + 1), indexing="ij"), -1)
-    grid = grid.reshape(-1, 2)
-    length = np.linalg.norm(lattice.offset_vector(grid), axis=-1)
-    return grid[(length <= distance + 1e-9) & (length > 0)]
+def _largest_distance(lattice: Lattice) -> float:
+    """The largest minimal-image distance from a site: beyond it every site needs its own colour."""
+    return float(np.max(np.linalg.norm(lattice.displacement(0, np.arange(lattice.n_sites)), axis=-1)))
 
 
 def probe_colouring(lattice: Lattice, distance: float | None) -> np.ndarray:
@@ -132,13 +132,11 @@ def probe_colouring(lattice: Lattice, distance: float | None) -> np.ndarray:
         return np.arange(lattice.n_sites)
     if not (np.isfinite(distance) and distance >= 1):
         raise ValueError(f"probe_distance must be >= 1 (lattice spacings), got {distance}")
-    largest = np.max(np.linalg.norm(lattice.displacement(0, np.arange(lattice.n_sites)), axis=-1))
+    largest = _largest_distance(lattice)
     if distance >= largest:
         raise ValueError(f"probe_distance {distance:g} reaches across {lattice!r} (largest distance "
                          f"{largest:.3g}): every site would need its own colour; use probe_distance=None (exact trace)")
-    offsets = _offsets_within(lattice, distance)
-    n1, n2 = lattice.coords.T
-    neighbors = lattice.site_index(n1[:, None] + offsets[:, 0], n2[:, None] + offsets[:, 1])
+    neighbors = lattice.sites_within(distance)
     neighbors = np.where(neighbors == np.arange(lattice.n_sites)[:, None], -1, neighbors)
     return _greedy_colouring(np.ascontiguousarray(neighbors, dtype=np.int64))
 
@@ -291,12 +289,13 @@ class KPMModel(ElectronModel):
     moments : int, optional
         Expansion order M (Chebyshev polynomials T_0 ... T_{M-1}).  The error of the expansion
         falls like :math:`e^{-\pi T M / a}`; the default gives :data:`EXPANSION_TOLERANCE`.
-    probe_distance : float or None
-        Distance d of the probe colouring (lattice spacings); None: exact trace (2N probes).  Measured
-        on 18 x 18 thermal tetrahedral states at kT_el = 0.05 (``spinlab reproduce kpm-accuracy``), the
-        torque error relative to its spread is 17-30 % at d = 6 and 9-10 % at d = 8 (quasi-canonical),
-        9-11 % and 4-5 % at a fixed μ; the cost grows with the number of colours (118 at d = 6, 162 at 8).
-        The default, 6, fits lattices from 12 x 12 up; use 8 or more where accuracy matters.
+    probe_distance : float, None or "auto"
+        Distance d of the probe colouring (lattice spacings); None: exact trace (2N probes); "auto"
+        (default): :data:`DEFAULT_PROBE_DISTANCE` where it fits the lattice, else the exact trace.
+        Measured on 36 x 36 thermal tetrahedral states at kT_el = 0.05 (``spinlab reproduce
+        kpm-accuracy``), the torque error relative to its spread at a fixed μ is 9 % at d = 6,
+        4-5 % at d = 8 and 1 % at d = 10 (μ solved: 10-16 %, 10 %, 2 %); the cost grows with the
+        number of colours (69, 81 and 184 at d = 6, 8, 10; 28 s per field at d = 10 on 36 x 36).
     probes : {"colouring", "random"}
         Colouring probes (deterministic, exactly SO(3) covariant) or random-phase probes.
     n_random : int
@@ -320,7 +319,7 @@ class KPMModel(ElectronModel):
 
     def __init__(self, lattice: Lattice, *, J: float, t1: float = 1.0, t3: float = 0.0,
                  filling: float | None = None, n_electrons: int | None = None, mu: float | None = None,
-                 kT_el: float = 0.02, moments: int | None = None, probe_distance: float | None = 6.0,
+                 kT_el: float = 0.02, moments: int | None = None, probe_distance: float | str | None = "auto",
                  probes: str = "colouring", n_random: int = 32, seed: int = 0):
         super().__init__(lattice, J=J, t1=t1, t3=t3, filling=filling, n_electrons=n_electrons, mu=mu, kT_el=kT_el)
         if self.kT_el <= 0:
@@ -332,6 +331,11 @@ class KPMModel(ElectronModel):
             moments = int(np.ceil(self.scale_ * np.log(1 / EXPANSION_TOLERANCE) / (np.pi * self.kT_el)))
         if not (np.isfinite(moments) and int(moments) == moments and 2 <= moments <= MAX_MOMENTS):
             raise ValueError(f"moments must be an integer in 2..{MAX_MOMENTS}, got {moments!r}")
+        if isinstance(probe_distance, str):
+            if probe_distance != "auto":
+                raise ValueError(f"probe_distance must be a number, None or 'auto', got {probe_distance!r}")
+            fits = DEFAULT_PROBE_DISTANCE < _largest_distance(lattice)
+            probe_distance = DEFAULT_PROBE_DISTANCE if fits else None
         if probes not in ("colouring", "random"):
             raise ValueError(f"probes must be 'colouring' or 'random', got {probes!r}")
         self.moments, self.probe_distance, self.probes, self.n_random, self.seed = \
