@@ -88,7 +88,8 @@ def _generate(args) -> int:
     from .datasets import DatasetPlan
 
     plan = DatasetPlan(preset=args.preset, L=args.L, engine=args.engine, kT_el=args.kT_el,
-                       relaxations=args.relaxations, relaxation_steps=args.steps, random=args.random,
+                       relaxations=args.relaxations, relaxation_steps=args.steps,
+                       relaxation_snapshots=args.snapshots, dt=args.dt, alpha=args.alpha, random=args.random,
                        thermal_runs=args.thermal_runs, seed=args.seed)
     return _run_plan(plan, args)
 
@@ -466,7 +467,12 @@ def add_commands(subparsers) -> None:
     g.add_argument("--kT-el", type=_non_negative_float, default=0.0, dest="kT_el",
                    help="electronic temperature of the labels (0: canonical T = 0)")
     g.add_argument("--relaxations", type=_count, default=8, help="damped relaxations from random spins")
-    g.add_argument("--steps", type=_positive_int, default=3000, help="steps per relaxation (dt = 0.1)")
+    g.add_argument("--steps", type=_positive_int, default=3000, help="steps per relaxation")
+    g.add_argument("--snapshots", type=_positive_int, default=30,
+                   help="snapshots kept from each relaxation (log-spaced in time)")
+    g.add_argument("--dt", type=_positive_float, default=0.1, help="time step of the relaxations and thermal runs")
+    g.add_argument("--alpha", type=_non_negative_float, default=1.0,
+                   help="Landau-Lifshitz damping of the relaxations and thermal runs")
     g.add_argument("--thermal-runs", type=_count, default=2, dest="thermal_runs",
                    help="Langevin runs per temperature from the ideal order")
     g.add_argument("--random", type=_count, default=60, help="random (infinite-temperature) snapshots")

@@ -27,6 +27,8 @@ def _error_line(capsys, argv):
     (["generate", "120-degree", "--out", "{tmp}/a", "--L", "8"], "multiple of 6"),
     (["generate", "tetrahedral", "--out", "{tmp}/a", "--steps", "-10"], "--steps: must be a positive integer"),
     (["generate", "tetrahedral", "--out", "{tmp}/a", "--relaxations", "-2"], "--relaxations: must be a non-negative"),
+    (["generate", "double-exchange", "--out", "{tmp}/a", "--dt", "0"], "--dt: must be a positive number"),
+    (["generate", "double-exchange", "--out", "{tmp}/a", "--alpha", "nan"], "--alpha: must be a number >= 0"),
     (["generate", "tetrahedral", "--out", "{tmp}/a", "--random", "-5"], "--random: must be a non-negative"),
     (["generate", "tetrahedral", "--out", "{tmp}/a", "--relaxations", "0", "--thermal-runs", "0", "--random", "0"],
      "no snapshots"),

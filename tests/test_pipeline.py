@@ -38,6 +38,18 @@ def test_generated_fields_are_the_ed_fields_of_the_stored_spins(tiny_dataset):
     assert relaxation.energies[-1] < relaxation.energies[0]
 
 
+def test_generate_takes_the_time_step_damping_and_snapshots_of_its_quenches(tmp_path):
+    """Double-exchange quenches are LL-damped with alpha = 0.5 (issue: double exchange end to end)."""
+    argv = ["generate", "double-exchange", "--out", str(tmp_path / "de"), "--L", "4", "--relaxations", "1",
+            "--steps", "400", "--snapshots", "4", "--dt", "0.05", "--alpha", "0.5", "--thermal-runs", "0",
+            "--random", "0", "--workers", "1"]
+    assert main(argv) == 0
+    plan = json.loads((tmp_path / "de" / "plan.json").read_text())
+    assert (plan["dt"], plan["alpha"], plan["relaxation_snapshots"]) == (0.05, 0.5, 4)
+    data = load_dataset(tmp_path / "de")
+    assert data.times.max() == pytest.approx(400 * 0.05) and np.all(np.diff(data.energies) < 0)  # damped
+
+
 def test_interrupted_generation_resumes_without_duplicates(tiny_dataset, tmp_path):
     plan = DatasetPlan(**json.loads((tiny_dataset / "plan.json").read_text()))
     copy = tmp_path / "copy"
