@@ -162,15 +162,20 @@ class Lattice:
         """Cartesian vector of integer offsets (..., 2)."""
         return np.asarray(offsets) @ np.stack([self.a1, self.a2])
 
+    def _offsets_within(self, radius: float) -> tuple[np.ndarray, np.ndarray]:
+        """Integer offsets ≠ 0 whose Bravais vector is at most ``radius`` long, and those lengths."""
+        reach = int(np.ceil(2 * radius)) + 1  # |n| <= 2r/√3 on the triangular lattice, r on the square one
+        grid = np.stack(np.meshgrid(np.arange(-reach, reach + 1), np.arange(-reach, reach + 1), indexing="ij"), -1)
+        grid = grid.reshape(-1, 2)
+        length = np.hypot(*self.offset_vector(grid).T)
+        keep = (length > 0) & (length <= radius + DISTANCE_TOLERANCE)
+        return grid[keep], length[keep]
+
     def sites_within(self, distance: float) -> np.ndarray:
         """Table (N, K) of the sites whose Bravais offset from each site is at most ``distance`` long
         (the site itself excluded; -1 where an open edge cuts the disc).  On a torus smaller than
         the disc a site can appear more than once in its own row."""
-        reach = int(np.ceil(2 * distance)) + 1
-        grid = np.stack(np.meshgrid(np.arange(-reach, reach + 1), np.arange(-reach, reach + 1), indexing="ij"), -1)
-        grid = grid.reshape(-1, 2)
-        length = np.linalg.norm(self.offset_vector(grid), axis=-1)
-        offsets = grid[(length <= distance + DISTANCE_TOLERANCE) & (length > 0)]
+        offsets, _ = self._offsets_within(distance)
         n1, n2 = self.coords.T
         return self.site_index(n1[:, None] + offsets[:, 0], n2[:, None] + offsets[:, 1])
 
@@ -188,12 +193,7 @@ class Lattice:
     @cached_property
     def _shell_table(self) -> tuple[np.ndarray, np.ndarray]:
         """Offsets within a generous radius, with their distances, sorted."""
-        r = 6
-        d1, d2 = np.meshgrid(np.arange(-2 * r, 2 * r + 1), np.arange(-2 * r, 2 * r + 1))
-        offsets = np.stack([d1.ravel(), d2.ravel()], 1)
-        dist = np.hypot(*self.offset_vector(offsets).T)
-        keep = (dist > 0) & (dist <= r + DISTANCE_TOLERANCE)
-        offsets, dist = offsets[keep], dist[keep]
+        offsets, dist = self._offsets_within(6)
         order = np.lexsort((offsets[:, 1], offsets[:, 0], dist))
         return offsets[order], dist[order]
 
