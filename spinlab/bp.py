@@ -9,6 +9,14 @@ and the descriptor,
 
 so the model field is conservative by construction.
 
+**Longitudinal field** (``longitudinal=True``).  A function of unit spins defines only
+:math:`\mathbf H_{i\perp}`; the parallel part of an electronic field, :math:`\mathbf H_i\cdot\mathbf S_i`
+(≈ 5.6 for double exchange at J_H = 6, physics.md §10), is not the gradient of any invariant of unit
+spins, and fitting it through :math:`\varepsilon` corrupts the transverse part.  A second output
+:math:`\lambda_i = \lambda(G_i)` adds the term :math:`-\frac12\sum_i\lambda_i(|\mathbf S_i|^2 - 1)`, zero on
+the sphere, to E, so that :math:`\mathbf H_i = -\partial\sum_j\varepsilon_j/\partial\mathbf S_i + \lambda_i\mathbf S_i`:
+the parallel field is learned directly and the dynamics (which sees only :math:`\mathbf H_\perp`) is unchanged.
+
 **Two-potential model** (generalized potential theory for nonequilibrium
 torques; ``outputs="two-potential"``).  The network outputs two scalars per
 site, :math:`(u_i, w_i)`, summed to :math:`U = \sum_i u_i` and :math:`W = \sum_i w_i`,
@@ -81,6 +89,9 @@ class BPModel(FieldModel):
         Smooth activations give smooth fields; ReLU only to reproduce the PRL network.
     outputs : {"energy", "two-potential"}
         One local energy (conservative) or the two potentials (u_i, w_i).
+    longitudinal : bool
+        With ``outputs="energy"``: a second output λ_i gives the parallel field λ_i S_i (module
+        docstring), so the full field is learned without the parallel part steering the torque.
     field_weight, torque_weight, energy_weight : float
         Loss weights of |ΔH|², |S × ΔH|² and (ΔE/N)² (the two-potential model learns
         the transverse field only).
@@ -121,12 +132,14 @@ class BPModel(FieldModel):
     """
 
     def __init__(self, descriptor: Descriptor | None = None, hidden=(64, 64, 64), activation: str = "silu",
-                 outputs: str = "energy", field_weight: float = 1.0, torque_weight: float = 30.0,
+                 outputs: str = "energy", longitudinal: bool = False, field_weight: float = 1.0,
+                 torque_weight: float = 30.0,
                  energy_weight: float = 0.0, learning_rate: float = 1e-3, decay: float = 0.75, patience: int = 25,
                  epochs: int = 1500, batch_size: int = 4, validation_fraction: float = 0.2, stop_patience: int = 150,
                  optimizer: str = "adam", warm_start: bool = False, seed: int = 0, progress: bool = True):
         self.descriptor = SymmetricDescriptor("triangular", 2.0) if descriptor is None else descriptor
         self.hidden, self.activation, self.outputs = tuple(hidden), activation, outputs
+        self.longitudinal = bool(longitudinal)
         self.field_weight, self.torque_weight, self.energy_weight = field_weight, torque_weight, energy_weight
         self.learning_rate, self.decay, self.patience = learning_rate, decay, patience
         self.epochs, self.batch_size, self.validation_fraction = epochs, batch_size, validation_fraction
@@ -138,6 +151,8 @@ class BPModel(FieldModel):
             raise ValueError(f"outputs must be 'energy' or 'two-potential', got {outputs!r}")
         if min(field_weight, torque_weight, energy_weight) < 0 or field_weight + torque_weight == 0:
             raise ValueError("loss weights must be >= 0, with a positive field or torque weight")
+        if outputs == "two-potential" and self.longitudinal:
+            raise ValueError("the two-potential model learns H_perp only: longitudinal needs outputs='energy'")
         if outputs == "two-potential" and energy_weight:
             raise ValueError("the two-potential model has no energy to fit: set energy_weight=0")
         for name in ("epochs", "batch_size", "patience", "stop_patience"):
@@ -149,7 +164,7 @@ class BPModel(FieldModel):
             raise ValueError(f"validation_fraction must be in [0, 1), got {validation_fraction}")
 
     #: hyper-parameters stored in model files (everything of __init__ but the descriptor and display)
-    HYPERPARAMETERS = ("hidden", "activation", "outputs", "field_weight", "torque_weight", "energy_weight",
+    HYPERPARAMETERS = ("hidden", "activation", "outputs", "longitudinal", "field_weight", "torque_weight", "energy_weight",
                        "learning_rate", "decay", "patience", "epochs", "batch_size", "validation_fraction",
                        "stop_patience", "optimizer", "seed")
 
@@ -166,7 +181,8 @@ class BPModel(FieldModel):
     def fingerprint(self) -> str:
         """Hash of the descriptor, the network and its weights (equal for equal models)."""
         self._require_fitted()
-        h = hashlib.sha256(json.dumps([self.descriptor.config(), self.activation, self.outputs]).encode())
+        identity = [self.descriptor.config(), self.activation, self.outputs] + (["longitudinal"] if self.longitudinal else [])
+        h = hashlib.sha256(json.dumps(identity).encode())
         for a in (*self.network_.params, self.scaler_.mean_, self.scaler_.scale_):
             h.update(np.ascontiguousarray(a, dtype=np.float64).tobytes())
         return h.hexdigest()[:16]
@@ -175,7 +191,8 @@ class BPModel(FieldModel):
         """The constructor call, with the descriptor's kind and cutoff only."""
         d = self.descriptor
         return (f"BPModel({type(d).__name__}({d.kind!r}, {d.cutoff:g}), hidden={self.hidden}, "
-                f"activation={self.activation!r}, outputs={self.outputs!r})")
+                f"activation={self.activation!r}, outputs={self.outputs!r}"
+                + (", longitudinal=True)" if self.longitudinal else ")"))
 
     def __repr__(self) -> str:
         state = (f"fitted on {self.lattice_!r}" if getattr(self, "lattice_", None) is not None else "fitted") \
@@ -183,8 +200,13 @@ class BPModel(FieldModel):
         return f"{self.short_repr()}  # {state}, {self.descriptor.n_features} features"
 
     @property
-    def n_outputs(self) -> int:
+    def n_potentials(self) -> int:
+        """Outputs whose gradients make the field (ε; or u and w)."""
         return 1 if self.outputs == "energy" else 2
+
+    @property
+    def n_outputs(self) -> int:
+        return self.n_potentials + self.longitudinal
 
     # -- prediction -------------------------------------------------------------------------------------------
     def _site_outputs(self, lattice, spins, order=2):
@@ -195,9 +217,9 @@ class BPModel(FieldModel):
         return y, cache
 
     def _feature_cotangents(self, cache, n_sites):
-        """∂y_o/∂G for every output o, from a forward cache of ``n_sites`` rows: list of (n_sites, F)."""
+        """∂y_o/∂G for every potential o, from a forward cache of ``n_sites`` rows: list of (n_sites, F)."""
         cotangents = []
-        for o in range(self.n_outputs):
+        for o in range(self.n_potentials):
             weights = np.zeros((n_sites, self.n_outputs))
             weights[:, o] = 1.0
             cotangents.append(self.network_.input_gradient(cache, weights) / self.scaler_.scale_)
@@ -207,25 +229,32 @@ class BPModel(FieldModel):
         """∂(Σ_i y_io)/∂S for every output o, from the forward cache of all sites: list of (N, 3) arrays."""
         return [self.descriptor.vjp(lattice, spins, dG) for dG in self._feature_cotangents(cache, lattice.n_sites)]
 
-    def _block_cotangents(self, G, rows):
-        """The network's part of :meth:`Descriptor.pullback`: ∂y_o/∂G of one block of sites."""
-        _, cache = self.network_.forward(self.scaler_.transform(G), order=1)
+    def _block_cotangents(self, G, rows, outputs=None):
+        """The network's part of :meth:`Descriptor.pullback`: ∂y_o/∂G of one block of sites (and its
+        outputs into ``outputs[rows]`` when given)."""
+        y, cache = self.network_.forward(self.scaler_.transform(G), order=1)
+        if outputs is not None:
+            outputs[rows] = y
         return self._feature_cotangents(cache, len(G))
 
-    def _parts(self, spins, grads):
+    def _parts(self, spins, grads, y=None):
         if self.outputs == "energy":
-            return {"E": -grads[0]}
+            parts = {"E": -grads[0]}
+            if self.longitudinal:
+                parts["longitudinal"] = y[:, 1:2] * spins
+            return parts
         dU, dW = grads
         return {"U": -transverse(spins, dU), "W": -np.cross(spins, dW)}
 
-    def _field(self, spins, grads):
-        return sum(self._parts(spins, grads).values())
+    def _field(self, spins, grads, y=None):
+        return sum(self._parts(spins, grads, y).values())
 
     def field_parts(self, spins, lattice=None) -> dict:
         """The field split by potential, for one configuration (N, 3) or a batch.
 
         Two-potential model: ``{"U": -(dU/dS)_perp, "W": -S x dW/dS}`` (field-like and
-        damping-like parts; their sum is :meth:`predict_fields`); one-output model: ``{"E": H}``.
+        damping-like parts; their sum is :meth:`predict_fields`); one-potential model: ``{"E": -dE/dS}``,
+        plus ``{"longitudinal": λ_i S_i}`` with ``longitudinal=True``.
         """
         self._require_fitted()
         retain_freed_memory()  # else page faults cost a third of the time at a few hundred sites (spinlab._malloc)
@@ -233,7 +262,9 @@ class BPModel(FieldModel):
         parts = []
         with blas_for_network(lat.n_sites, self.network_):
             for x in s:
-                parts.append(self._parts(x, self.descriptor.pullback(lat, x, self._block_cotangents)))
+                y = np.empty((lat.n_sites, self.n_outputs)) if self.longitudinal else None
+                grads = self.descriptor.pullback(lat, x, lambda G, rows: self._block_cotangents(G, rows, y))
+                parts.append(self._parts(x, grads, y))
         return {k: np.stack([p[k] for p in parts]) if batch else parts[0][k] for k in parts[0]}
 
     def predict_fields(self, spins, lattice=None) -> np.ndarray:
@@ -244,16 +275,24 @@ class BPModel(FieldModel):
         """E = Σ_i ε_i (one-output model; the two-potential model returns (U, W))."""
         self._require_fitted()
         s, lat, batch = self._configs(spins, lattice)
-        totals = np.array([self._site_outputs(lat, x, order=0)[0].sum(axis=0) for x in s])
-        values = totals[:, 0] if self.n_outputs == 1 else totals
+        totals = np.array([self._local_outputs(lat, x).sum(axis=0) for x in s])
+        values = totals[:, 0] if self.n_potentials == 1 else totals
         return values if batch else values[0]
 
     def local_energies(self, spins, lattice=None) -> np.ndarray:
-        """ε_i (N,) or (N, 2) for one configuration: the decomposition E = Σ_i ε_i."""
+        """ε_i (N,) or (N, 2) for one configuration: the decomposition E = Σ_i ε_i (with
+        ``longitudinal``, ε_i - λ_i(|S_i|² - 1)/2, equal to ε_i on unit spins)."""
         self._require_fitted()
         s, lat, _ = self._configs(spins, lattice)
-        y = self._site_outputs(lat, s[0], order=0)[0]
-        return y[:, 0] if self.n_outputs == 1 else y
+        y = self._local_outputs(lat, s[0])
+        return y[:, 0] if self.n_potentials == 1 else y
+
+    def _local_outputs(self, lattice, spins):
+        """The potentials' site terms (N, n_potentials), the longitudinal term folded into ε."""
+        y = self._site_outputs(lattice, spins, order=0)[0]
+        if not self.longitudinal:
+            return y
+        return y[:, :1] - 0.5 * y[:, 1:2] * (np.einsum("ik,ik->i", spins, spins)[:, None] - 1)
 
     def _require_fitted(self):
         if not hasattr(self, "network_"):
@@ -275,13 +314,15 @@ class BPModel(FieldModel):
             s = spins[k]
             y, cache = self._site_outputs(lattice, s, order=2 if gradient else 1)
             gradients = self._gradients(lattice, s, cache)
-            residual = self._field(s, gradients) - fields[k]
+            residual = self._field(s, gradients, y) - fields[k]
             if self.outputs == "two-potential":
                 residual = transverse(s, residual)  # only H_perp is defined
             perp = transverse(s, residual)
             total += (self.field_weight * np.sum(residual**2) + self.torque_weight * np.sum(perp**2)) / norm
             r = 2 * (self.field_weight * residual + self.torque_weight * perp) / norm  # dL/dH
             energy_weights = np.zeros((n_sites, self.n_outputs))
+            if self.longitudinal:  # H_i contains lambda_i S_i: dL/dlambda_i = r_i . S_i
+                energy_weights[:, 1] = np.einsum("ik,ik->i", r, s)
             if self.energy_weight and energies is not None:
                 delta = (y[:, 0].sum() - energies[k]) / n_sites
                 total += self.energy_weight * delta**2 / n_configs

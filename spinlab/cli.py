@@ -90,7 +90,8 @@ def _generate(args) -> int:
     plan = DatasetPlan(preset=args.preset, L=args.L, engine=args.engine, kT_el=args.kT_el,
                        relaxations=args.relaxations, relaxation_steps=args.steps,
                        relaxation_snapshots=args.snapshots, dt=args.dt, alpha=args.alpha, random=args.random,
-                       thermal_runs=args.thermal_runs, seed=args.seed)
+                       temperatures=tuple(args.temperatures), thermal_runs=args.thermal_runs,
+                       thermal_steps=args.thermal_steps, seed=args.seed)
     return _run_plan(plan, args)
 
 
@@ -124,7 +125,7 @@ def _run_plan(plan, args) -> int:
 
 
 # -- train ------------------------------------------------------------------------------------------------------
-TRAINING_OPTIONS = ("hidden", "activation", "learning_rate", "epochs", "batch_size", "patience", "stop_patience",
+TRAINING_OPTIONS = ("hidden", "activation", "longitudinal", "learning_rate", "epochs", "batch_size", "patience", "stop_patience",
                     "torque_weight", "field_weight", "optimizer", "seed")
 
 
@@ -378,6 +379,58 @@ def _reproduce_coarsening(args) -> int:
     return 0
 
 
+def _reproduce_de_benchmark(args) -> int:
+    from .de_studies import benchmark_quenches
+
+    get_preset("double-exchange").check_size(args.L)
+    model = _model_for("double-exchange", args.model)
+    arrays, summary = benchmark_quenches(model, args.L, args.seeds, args.steps, kT_el=args.kT_el, work=args.work)
+    _write(_results_path(args, "de-benchmark.npz"), arrays,
+           dict(summary, kind="de-benchmark", command=command_line(args.argv)))
+    for name, p in summary["plateau"].items():
+        print(f"{name.upper()} NN-correlation plateau on {args.L} x {args.L}: {p['mean']:.4f} ± {p['spread']:.4f} "
+              f"over {len(args.seeds)} seeds")
+    for stage, e in summary["accuracy"].items():
+        print(f"model along the ED quenches ({stage}): field error {e['field_relative']:.4f}, torque error "
+              f"{e['torque_relative']:.4f} of their spreads")
+    return 0
+
+
+def _reproduce_de_arrest(args) -> int:
+    from . import de_studies
+    from .phase_separation import fm_hole_density
+
+    preset = get_preset("double-exchange")
+    preset.check_size(args.L)
+    if args.mu_train is None and args.data is None:
+        raise UsageError("give --data (the training set, for mu_train) or --mu-train")
+    model = _model_for("double-exchange", args.model)
+    mu_train = ({"mean": args.mu_train, "spread": 0.0, "snapshots": 0} if args.mu_train is not None
+                else de_studies.training_chemical_potential(_load_dataset(args.data)))
+    arrays, summary = de_studies.arrest_quenches(model, args.L, args.seeds, args.steps, kT_control=args.kT_control,
+                                                 maps_at=args.maps, work=args.work)
+    holes = de_studies.kpm_hole_densities(arrays["map_spins"], args.L, mu_train["mean"])
+    arrays.update({f"map_{k}": v for k, v in holes.items()})
+    n_holes = args.L**2 - preset.n_electrons(args.L)  # the lower Hund band holds one electron per site
+    radius = float(np.sqrt(n_holes / (np.pi * fm_hole_density(mu_train["mean"], preset.J))))
+    droplet = de_studies.relaxed_droplet(model.bind(preset.lattice(args.L)), preset.lattice(args.L), radius,
+                                         args.droplet_steps)
+    arrays["droplet"] = droplet.pop("final")
+    summary.update(mu_train=mu_train, holes_expected=n_holes, droplet=dict(droplet, radius=radius,
+                   steps=args.droplet_steps),
+                   hole_count_at_mu_train=[float(c) for c in holes["hole_count_at_mu"]],
+                   canonical_mu=[float(m) for m in holes["canonical_mu"]])
+    _write(_results_path(args, "de-arrest.npz"), arrays, dict(summary, kind="de-arrest", command=command_line(args.argv)))
+    p, c = summary["plateau"], summary["late_cluster_count"]
+    print(f"NN-correlation plateau on {args.L} x {args.L}: {p['mean']:.4f} ± {p['spread']:.4f}; relaxed droplet "
+          f"(r = {radius:.1f}): {droplet['nn_correlation']:.4f}")
+    print(f"FM clusters over the last half-decade: {c['mean']:.1f} ± {c['spread']:.1f}; change across it "
+          f"{summary['cluster_count_change']['mean']:+.1f} ± {summary['cluster_count_change']['spread']:.1f}")
+    print(f"holes at mu_train = {mu_train['mean']:.4f}: {np.round(holes['hole_count_at_mu'], 1).tolist()} "
+          f"(filling 0.485 means {n_holes:g})")
+    return 0
+
+
 def _figure(args) -> int:
     import matplotlib
 
@@ -410,6 +463,9 @@ def _add_training_options(p) -> None:
                    help="hidden layer widths of the network")
     p.add_argument("--activation", default=_bp_default("activation"), choices=["silu", "tanh", "softplus", "relu"],
                    help="activation function (smooth ones give smooth fields)")
+    p.add_argument("--longitudinal", action="store_true",
+                   help="learn the field's parallel part with its own output (lambda_i S_i): for fields like double "
+                        "exchange's, whose |H_par| ~ 5.6 dwarfs |H_perp|")
     p.add_argument("--lr", type=_positive_float, default=_bp_default("learning_rate"), dest="learning_rate",
                    help="Adam learning rate")
     p.add_argument("--epochs", type=_positive_int, default=_bp_default("epochs"),
@@ -434,6 +490,15 @@ def _add_worker_options(p) -> None:
     """Where a dataset's tasks run (:func:`_run_plan`)."""
     p.add_argument("--workers", type=_positive_int, default=None, help="local worker processes (default: all cores)")
     p.add_argument("--scheduler", default=None, help="Dask scheduler address: run the tasks on that cluster")
+
+
+def _add_quench_options(p, L: int, seeds, steps: int) -> None:
+    """The double-exchange quench studies' model, lattice, seeds, length and resumable work folder."""
+    p.add_argument("--model", default=None, help="model path (default: the shipped double-exchange model)")
+    p.add_argument("--L", type=_positive_int, default=L, help="L x L lattice")
+    p.add_argument("--seeds", type=_count, nargs="+", default=seeds, help="random starting states")
+    p.add_argument("--steps", type=_positive_int, default=steps, help="steps of dt = 0.05 per quench")
+    p.add_argument("--work", default=None, help="folder for the runs' stores: an interrupted study continues")
 
 
 def _add_output_options(p) -> None:
@@ -475,6 +540,10 @@ def add_commands(subparsers) -> None:
                    help="Landau-Lifshitz damping of the relaxations and thermal runs")
     g.add_argument("--thermal-runs", type=_count, default=2, dest="thermal_runs",
                    help="Langevin runs per temperature from the ideal order")
+    g.add_argument("--temperatures", type=_positive_float, nargs="+", default=[0.005, 0.01, 0.02],
+                   help="spin-bath temperatures of the thermal runs")
+    g.add_argument("--thermal-steps", type=_positive_int, default=600, dest="thermal_steps",
+                   help="steps per thermal run (snapshots from its second half)")
     g.add_argument("--random", type=_count, default=60, help="random (infinite-temperature) snapshots")
     g.add_argument("--seed", type=_count, default=0, help="base seed; task k uses seed + k")
     _add_worker_options(g)
@@ -616,6 +685,30 @@ def add_commands(subparsers) -> None:
                    metavar=("T_MIN", "T_MAX"), help="times over which log L is fitted against log t")
     _add_output_options(q)
     q.set_defaults(run=_reproduce_coarsening)
+
+    d = _parser(runs, "de-benchmark", help="double exchange: ED- vs ML-driven quenches from the same random states",
+                description="Damped quenches (LL form, alpha = 0.5, dt = 0.05, T = 0 spins) of the double-exchange\n"
+                            "model from the same random states, driven by ED and by the model (Fig. 8).")
+    _add_quench_options(d, L=16, seeds=[201, 202, 203, 204, 205], steps=4000)
+    d.add_argument("--kT-el", type=_non_negative_float, default=0.005, dest="kT_el",
+                   help="electronic temperature of ED (that of the training data)")
+    _add_output_options(d)
+    d.set_defaults(run=_reproduce_de_benchmark)
+    a = _parser(runs, "de-arrest", help="double exchange: ML quenches on a large lattice, arrested phase separation",
+                description="ML-driven quenches of the double-exchange model (T = 0 spins, seeds, one Langevin\n"
+                            "control), KPM hole densities of the first seed's textures, a relaxed FM droplet at the\n"
+                            "same filling for comparison (Figs. 9-10).")
+    _add_quench_options(a, L=100, seeds=[1, 2, 3, 4, 5], steps=8000)
+    a.add_argument("--kT-control", type=_non_negative_float, default=0.005, dest="kT_control",
+                   help="spin temperature of the Langevin control run (0: none)")
+    a.add_argument("--maps", type=_positive_float, nargs="+", default=[10.0, 50.0, 400.0],
+                   help="times of the first seed's textures (spins and KPM hole densities)")
+    a.add_argument("--data", default=None, help="the model's training set, for mu_train (its quench snapshots)")
+    a.add_argument("--mu-train", type=float, default=None, dest="mu_train", help="mu_train given instead of --data")
+    a.add_argument("--droplet-steps", type=_positive_int, default=4000, dest="droplet_steps",
+                   help="steps relaxing the single FM droplet")
+    _add_output_options(a)
+    a.set_defaults(run=_reproduce_de_arrest)
 
     f = _parser(subparsers, "figure", help="draw the README's overview picture")
     f.add_argument("what", choices=["overview"], help="which figure")

@@ -3,8 +3,11 @@
 A dataset is a directory of shards, one per task, written atomically as
 ``.npz`` (arrays) with JSON metadata, plus ``plan.json``.  ``generate`` skips
 the shards that already exist, so an interrupted generation resumes without
-losing or duplicating data.  Tasks run in local worker processes (one BLAS and
-numba thread each) or on a Dask cluster (``client=``).
+losing or duplicating data; locally, ED-driven runs also stream their whole
+trajectories into ``runs/<task>`` and an interrupted run continues from its
+last checkpoint (the stores stay, e.g. for observables at every record).
+Tasks run in local worker processes (one BLAS and numba thread each) or on a
+Dask cluster (``client=``).
 
 Snapshot classes (``kind``):
 
@@ -252,9 +255,17 @@ def _model(plan: dict):
 
 
 def _log_spaced(n_records: int, count: int) -> np.ndarray:
-    """``count`` distinct record indices 0..n_records-1, dense at early times."""
-    idx = np.unique(np.round(np.geomspace(1, n_records, count * 2)).astype(int) - 1)
-    return np.unique(np.concatenate([[0], idx[np.linspace(0, len(idx) - 1, count - 1).round().astype(int)]]))
+    """``min(count, n_records)`` distinct record indices from 0 to n_records - 1, dense at early times:
+    evenly chosen among the distinct roundings of a geometric grid twice as fine, or, where that grid
+    has too few, the geometric grid pushed apart where rounding would repeat an index."""
+    count = min(int(count), int(n_records))
+    candidates = np.unique(np.round(np.geomspace(1, n_records, 2 * count)).astype(int) - 1)
+    if len(candidates) >= count:
+        return candidates[np.floor(np.linspace(0, len(candidates) - 1, count) + 0.5).astype(int)]
+    idx = np.round(np.geomspace(1, n_records, count)).astype(int) - 1
+    for k in range(1, count):
+        idx[k] = max(idx[k], idx[k - 1] + 1)
+    return np.minimum(idx, n_records - count + np.arange(count))
 
 
 def run_task(task: dict) -> dict:
@@ -270,7 +281,7 @@ def run_task(task: dict) -> dict:
         times = np.zeros(len(spins))
     elif task["kind"] == "relaxation":
         trajectory = run(random_spins(n, task["seed"]), model, SemiImplicitMidpoint(plan["dt"], plan["alpha"]),
-                         plan["relaxation_steps"], record_every=10, progress=False)
+                         plan["relaxation_steps"], record_every=10, store=task.get("store"), progress=False)
         keep = _log_spaced(len(trajectory), plan["relaxation_snapshots"])
         spins, times = trajectory.spins[keep], trajectory.times[keep]
     else:
@@ -278,7 +289,7 @@ def run_task(task: dict) -> dict:
         start = TEXTURES[get_preset(plan["preset"]).texture](model.lattice)
         every = max(1, plan["thermal_steps"] // (2 * plan["thermal_snapshots"]))
         trajectory = run(start, model, integrator, plan["thermal_steps"], record_every=every, seed=task["seed"],
-                         progress=False)
+                         store=task.get("store"), progress=False)
         spins = trajectory.spins[-plan["thermal_snapshots"]:]
         times = trajectory.times[-plan["thermal_snapshots"]:]
     states = [model.solve(s) for s in spins]
@@ -319,6 +330,9 @@ def generate(plan, directory, *, workers: int | None = None, client=None, progre
         _model(asdict(plan))  # any remaining problem with the model shows before a file is written
         write_json_atomic(plan_file, asdict(plan))
     todo = [t for t in tasks if not _shard_complete(directory, t)]
+    if client is None:  # local runs stream their trajectories, so an interrupted long relaxation continues
+        todo = [dict(t, store=str(directory / "runs" / t["name"])) if t["kind"] in ("relaxation", "thermal") else t
+                for t in todo]
     bar = tqdm(total=len(tasks), initial=len(tasks) - len(todo), disable=not progress,
                desc=f"{plan.engine} data {plan.preset}", unit="shard")
     try:

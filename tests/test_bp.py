@@ -9,6 +9,7 @@ from sklearn.preprocessing import StandardScaler
 from spinlab.bp import BPModel, load_model
 from spinlab.descriptors import BondListDescriptor, SymmetricDescriptor
 from spinlab.dynamics import SemiImplicitMidpoint
+from spinlab.electrons import SDModel
 from spinlab.heisenberg import HeisenbergModel
 from spinlab.lattice import SquareLattice, TriangularLattice
 from spinlab.mlp import ACTIVATIONS, MLP
@@ -78,6 +79,14 @@ def test_mlp_input_gradient_and_tangent_parameter_gradient_match_finite_differen
 
 
 # -- exact fields and training gradients -----------------------------------------------------------------------
+def energy_derivative(model, spins, i, mu, h=1e-6):
+    """Central difference of the model energy with respect to S_i^mu."""
+    plus, minus = spins.copy(), spins.copy()
+    plus[i, mu] += h
+    minus[i, mu] -= h
+    return (model.predict_energy(plus) - model.predict_energy(minus)) / (2 * h)
+
+
 @pytest.mark.parametrize("activation", ["silu", "tanh"])
 @pytest.mark.parametrize("block_sites", [4096, 5], ids=["one-block", "blocks-of-5"])
 def test_predicted_fields_are_minus_the_gradient_of_the_model_energy(activation, block_sites, monkeypatch):
@@ -85,13 +94,8 @@ def test_predicted_fields_are_minus_the_gradient_of_the_model_energy(activation,
     model = tiny_model(activation=activation)
     spins = random_spins(LATTICE.n_sites, 50)
     field = model.predict_fields(spins)
-    h = 1e-6
     for i, mu in [(0, 0), (7, 1), (35, 2)]:
-        plus, minus = spins.copy(), spins.copy()
-        plus[i, mu] += h
-        minus[i, mu] -= h
-        assert field[i, mu] == pytest.approx(-(model.predict_energy(plus) - model.predict_energy(minus)) / (2 * h),
-                                             abs=1e-7)
+        assert field[i, mu] == pytest.approx(-energy_derivative(model, spins, i, mu), abs=1e-7)
     assert model.local_energies(spins).sum() == pytest.approx(model.predict_energy(spins))
 
 
@@ -116,6 +120,7 @@ def test_two_potential_field_follows_its_formula(block_sites, monkeypatch):
 
 
 @pytest.mark.parametrize("kwargs", [dict(), dict(energy_weight=0.5), dict(outputs="two-potential", torque_weight=0.3),
+                                    dict(longitudinal=True, energy_weight=0.5),
                                     dict(descriptor=BondListDescriptor("triangular", 2.0))])
 def test_training_gradient_equals_finite_differences_of_the_loss(kwargs):
     spins, fields, energies = heisenberg_data(LATTICE, 3, seed=10)
@@ -158,6 +163,37 @@ def test_network_learns_a_heisenberg_model_to_one_percent():
     assert errors["torque_relative"] < 1e-2 and errors["field_relative"] < 1e-2, errors
     history = model.history_["validation_loss"]
     assert history[-1] < 1e-2 * history[0]
+
+
+def test_longitudinal_output_adds_lambda_s_to_the_energy_gradient(tmp_path):
+    model = tiny_model(longitudinal=True)
+    spins = random_spins(LATTICE.n_sites, 51)
+    parts, field = model.field_parts(spins), model.predict_fields(spins)
+    for i, mu in [(0, 0), (7, 1), (35, 2)]:  # E carries -lambda_i (|S_i|^2 - 1) / 2: H = -dE/dS exactly
+        assert field[i, mu] == pytest.approx(-energy_derivative(model, spins, i, mu), abs=1e-7)
+    np.testing.assert_allclose(np.cross(parts["longitudinal"], spins), 0, atol=1e-14)  # lambda_i S_i
+    assert np.abs(parts["longitudinal"]).max() > 1e-3
+    np.testing.assert_allclose(model.predict_fields(spins), parts["E"] + parts["longitudinal"], atol=1e-14)
+    assert model.predict_energy(spins) == pytest.approx(model.local_energies(spins).sum())
+    assert model.short_repr().endswith("longitudinal=True)")
+    model.save(tmp_path / "model")
+    np.testing.assert_array_equal(load_model(tmp_path / "model").predict_fields(spins), model.predict_fields(spins))
+
+
+def test_longitudinal_output_fits_the_double_exchange_parallel_field_and_frees_the_torque():
+    """At J_H = 6 the ED field is mostly J m_i along S_i (|H| ~ 5.6 against |H_perp| ~ 0.05): with a
+    lambda_i S_i output the same network and budget fit both the full field and the torque better."""
+    ed = SDModel.from_preset("double-exchange", 8, kT_el=0.05)
+    spins = np.stack([random_spins(64, k) for k in range(24)])
+    test = np.stack([random_spins(64, 100 + k) for k in range(4)])
+    errors = {}
+    for longitudinal in (False, True):
+        model = BPModel(SymmetricDescriptor("square", 2.3), hidden=(16, 16), longitudinal=longitudinal,
+                        optimizer="lbfgs", epochs=150, torque_weight=100.0, progress=False)
+        errors[longitudinal] = model.fit(spins, ed.exchange_field(spins), lattice=ed.lattice).errors(
+            test, ed.exchange_field(test))
+    assert errors[True]["field_relative"] < 0.6 * errors[False]["field_relative"], errors
+    assert errors[True]["torque_relative"] < errors[False]["torque_relative"], errors
 
 
 def test_two_potential_model_learns_a_damping_like_torque_that_a_conservative_model_cannot():

@@ -1,6 +1,7 @@
 """The data -> model pipeline through the documented commands: generate, resume, train, load."""
 
 import json
+import shutil
 
 import numpy as np
 import pytest
@@ -53,20 +54,45 @@ def test_generate_takes_the_time_step_damping_and_snapshots_of_its_quenches(tmp_
 def test_interrupted_generation_resumes_without_duplicates(tiny_dataset, tmp_path):
     plan = DatasetPlan(**json.loads((tiny_dataset / "plan.json").read_text()))
     copy = tmp_path / "copy"
-    copy.mkdir()
-    for f in tiny_dataset.iterdir():
-        copy.joinpath(f.name).write_bytes(f.read_bytes())
+    shutil.copytree(tiny_dataset, copy)
     (copy / "relaxation-001.npz").unlink()  # as if killed before this shard
     (copy / "random-000.npz").write_bytes(b"truncated")  # or killed while writing (save_npz is atomic, but still)
-    before = {f.name: f.stat().st_mtime_ns for f in copy.iterdir() if f.name.startswith("thermal")}
+    before = {f.name: f.stat().st_mtime_ns for f in copy.glob("thermal*.npz")}
     generate(plan, copy, workers=1, progress=False)
-    assert {f.name: f.stat().st_mtime_ns for f in copy.iterdir() if f.name.startswith("thermal")} == before
+    assert {f.name: f.stat().st_mtime_ns for f in copy.glob("thermal*.npz")} == before
     again, original = load_dataset(copy), load_dataset(tiny_dataset)
     assert len(again) == len(original)
     np.testing.assert_array_equal(again.spins, original.spins)  # seeded: recomputed shards are identical
     with pytest.raises(ValueError, match="another plan"):
         generate(DatasetPlan(**dict(json.loads((tiny_dataset / "plan.json").read_text()), seed=5)), copy,
                  progress=False)
+
+
+def test_an_interrupted_relaxation_continues_from_its_last_checkpoint(tmp_path, monkeypatch):
+    """Long ED quenches (hours on 16 x 16 and up) must not restart from scratch after Ctrl-C."""
+    plan = DatasetPlan(preset="double-exchange", L=4, kT_el=0.02, relaxations=1, relaxation_steps=200,
+                       relaxation_snapshots=6, dt=0.05, alpha=0.5, thermal_runs=0, random=0)
+    clean = load_dataset(generate(plan, tmp_path / "clean", workers=1, progress=False))
+    calls, original = [0], SDModel.exchange_field
+
+    def counting(self, spins, interrupt_at=None):
+        calls[0] += 1
+        if calls[0] == interrupt_at:
+            raise KeyboardInterrupt
+        return original(self, spins)
+
+    monkeypatch.setattr(SDModel, "exchange_field", lambda self, spins: counting(self, spins, interrupt_at=300))
+    with pytest.raises(KeyboardInterrupt):
+        generate(plan, tmp_path / "killed", workers=1, progress=False)
+    assert not (tmp_path / "killed" / "relaxation-000.npz").exists()
+    assert (tmp_path / "killed" / "runs" / "relaxation-000").is_dir()
+    calls[0] = 0
+    monkeypatch.setattr(SDModel, "exchange_field", lambda self, spins: counting(self, spins))
+    resumed = load_dataset(generate(plan, tmp_path / "killed", workers=1, progress=False))
+    assert 0 < calls[0] < 200  # two fields per step: the run went on from step ~150, not from 0
+    np.testing.assert_array_equal(resumed.spins, clean.spins)
+    np.testing.assert_array_equal(resumed.fields, clean.fields)
+    assert len(resumed) == 6 and len(np.unique(resumed.times)) == 6  # exactly the snapshots asked for
 
 
 def test_generation_on_a_dask_cluster_gives_the_same_shards(tiny_dataset, tmp_path):

@@ -1,4 +1,4 @@
-"""Conformance suite: every field provider (ED, Heisenberg, BP one- and two-potential, ridge) obeys one protocol.
+"""Conformance suite: every field provider (ED, KPM, NEGF, Heisenberg, BP, ridge) obeys one protocol.
 
 A new engine or model joins by adding a factory to ``PROVIDERS``.
 """
@@ -12,9 +12,9 @@ from scipy.spatial.transform import Rotation
 from spinlab.bp import BPModel
 from spinlab.descriptors import SymmetricDescriptor
 from spinlab.dynamics import SemiImplicitMidpoint
-from spinlab.electrons import KPMModel, SDModel
+from spinlab.electrons import KPMModel, NEGFModel, SDModel
 from spinlab.heisenberg import HeisenbergModel
-from spinlab.lattice import SquareLattice, TriangularLattice
+from spinlab.lattice import SquareLattice, Strip, TriangularLattice
 from spinlab.providers import Conservative, FieldProvider, as_provider, provider_fingerprint
 from spinlab.ridge import RidgeFieldModel
 from spinlab.spins import random_spins, tetrahedral, transverse
@@ -30,12 +30,12 @@ def _training_data(lattice, n=3):
     return spins, target.exchange_field(spins)
 
 
-def _bp(outputs):
+def _bp(outputs, longitudinal=False):
     spins, fields = _training_data(TRIANGULAR)
     if outputs == "two-potential":
         fields = transverse(spins, fields) + 0.3 * np.cross(spins, fields)
-    model = BPModel(SymmetricDescriptor("triangular", 2.0), hidden=(6, 6), outputs=outputs, epochs=2,
-                    progress=False).fit(spins, fields, lattice=TRIANGULAR)
+    model = BPModel(SymmetricDescriptor("triangular", 2.0), hidden=(6, 6), outputs=outputs, longitudinal=longitudinal,
+                    epochs=2, progress=False).fit(spins, fields, lattice=TRIANGULAR)
     return model.bind(TRIANGULAR)
 
 
@@ -60,8 +60,12 @@ PROVIDERS = {
     "heisenberg": (lambda: HeisenbergModel(SquareLattice(4), J1=1.0, J2=-0.4, anisotropy=0.0),
                    lambda: random_spins(16, 3)),
     "bp-energy": (lambda: _bp("energy"), lambda: random_spins(36, 4)),
+    "bp-longitudinal": (lambda: _bp("energy", longitudinal=True), lambda: random_spins(36, 10)),
     "bp-two-potential": (lambda: _bp("two-potential"), lambda: random_spins(36, 5)),
     "ridge": (_ridge, lambda: random_spins(36, 6)),
+    # nonconservative like the two-potential BP model: no energy, compared on transverse parts
+    "negf-bias": (lambda: NEGFModel(Strip(6, 4), mu_left=-3.6, mu_right=-2.5, kT_el=0.05),
+                  lambda: random_spins(24, 9)),
 }
 
 

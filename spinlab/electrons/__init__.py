@@ -5,6 +5,8 @@
 * :mod:`~spinlab.electrons.ensembles` — canonical, quasi-canonical and grand-canonical filling;
 * :mod:`~spinlab.electrons.ed` — exact diagonalization, :class:`SDModel` (a field provider);
 * :mod:`~spinlab.electrons.kpm` — the kernel polynomial method, :class:`KPMModel` (linear in N);
+* :mod:`~spinlab.electrons.negf` — a strip between wide-band leads under bias, :class:`NEGFModel`
+  (nonequilibrium Green's functions; a nonconservative provider);
 * :mod:`~spinlab.electrons.locality` — how far a field reaches.
 
 Further solvers (nonequilibrium Green's functions) live beside ``ed`` and ``kpm`` and take the
@@ -16,6 +18,8 @@ from .ensembles import Ensemble, fermi
 from .hamiltonian import SpinFermionHamiltonian
 from .kpm import KPMModel, probe_colouring
 from .locality import field_locality
+from .negf import BoundStateError, NEGFModel, NEGFState
 
 __all__ = ["SDModel", "ElectronicState", "FermiLevelDegeneracyWarning", "DEGENERACY_THRESHOLD", "Ensemble",
-           "fermi", "SpinFermionHamiltonian", "field_locality", "KPMModel", "probe_colouring"]
+           "fermi", "SpinFermionHamiltonian", "field_locality", "KPMModel", "probe_colouring",
+           "NEGFModel", "NEGFState", "BoundStateError"]

@@ -65,7 +65,7 @@ from ..providers import batched
 from ..spins import as_spins
 from .model import ElectronModel
 
-__all__ = ["KPMModel", "probe_colouring", "chebyshev_coefficients", "KPMState"]
+__all__ = ["KPMModel", "probe_colouring", "chebyshev_coefficients", "largest_distance", "KPMState"]
 
 #: The spectrum is rescaled into [-1 + margin, 1 - margin] of the Chebyshev interval.
 SPECTRAL_MARGIN = 0.01
@@ -114,7 +114,7 @@ def _greedy_colouring(neighbors):
     return colours
 
 
-def _largest_distance(lattice: Lattice) -> float:
+def largest_distance(lattice: Lattice) -> float:
     """The largest minimal-image distance from a site: beyond it every site needs its own colour."""
     return float(np.max(np.linalg.norm(lattice.displacement(0, np.arange(lattice.n_sites)), axis=-1)))
 
@@ -132,7 +132,7 @@ def probe_colouring(lattice: Lattice, distance: float | None) -> np.ndarray:
         return np.arange(lattice.n_sites)
     if not (np.isfinite(distance) and distance >= 1):
         raise ValueError(f"probe_distance must be >= 1 (lattice spacings), got {distance}")
-    largest = _largest_distance(lattice)
+    largest = largest_distance(lattice)
     if distance >= largest:
         raise ValueError(f"probe_distance {distance:g} reaches across {lattice!r} (largest distance "
                          f"{largest:.3g}): every site would need its own colour; use probe_distance=None (exact trace)")
@@ -334,7 +334,7 @@ class KPMModel(ElectronModel):
         if isinstance(probe_distance, str):
             if probe_distance != "auto":
                 raise ValueError(f"probe_distance must be a number, None or 'auto', got {probe_distance!r}")
-            fits = DEFAULT_PROBE_DISTANCE < _largest_distance(lattice)
+            fits = DEFAULT_PROBE_DISTANCE < largest_distance(lattice)
             probe_distance = DEFAULT_PROBE_DISTANCE if fits else None
         if probes not in ("colouring", "random"):
             raise ValueError(f"probes must be 'colouring' or 'random', got {probes!r}")

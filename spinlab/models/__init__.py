@@ -19,6 +19,8 @@ __all__ = ["SHIPPED", "shipped_path", "load_shipped"]
 SHIPPED = {
     "120-degree": "triangular s-d model, J = 4, f = 1/2 (120-degree order), ED 12x12 T = 0",
     "tetrahedral": "triangular s-d model, J = 3, f = 1/4 (tetrahedral order), ED 12x12 T = 0",
+    "double-exchange": "square double-exchange model, J_H = 6, f = 0.485, ED 16x16 at kT_el = 0.005 (quench data), "
+                       "longitudinal output",
 }
 
 
@@ -37,5 +39,6 @@ def load_shipped(name: str) -> BPModel:
     try:
         return load_model(shipped_path(name))
     except ValueError as err:
-        raise ValueError(f"{err}; remake it with `python -m spinlab generate {name} --out data/{name}` and "
-                         f"`python -m spinlab train data/{name} --out spinlab/models/{name}`") from None
+        raise ValueError(f"{err}; remake it with the commands in spinlab/models/README.md: `python -m spinlab "
+                         f"generate {name} ...` and `python -m spinlab train data/{name} --out spinlab/models/{name} "
+                         "...`") from None

@@ -1,0 +1,226 @@
+"""The double-exchange runs behind chapters 9 and 10 (the PRL, physics.md §2.2; Figs. 8-10).
+
+* :func:`benchmark_quenches` — ED- and ML-driven quenches on the training lattice from the same random
+  states: the phase-separation observables against time for both (Fig. 8);
+* :func:`arrest_quenches` — ML-driven quenches on a large lattice, seeds and a Langevin control, with
+  the textures at chosen times (Figs. 9-10);
+* :func:`relaxed_droplet` — one FM droplet in a Néel background, relaxed: the state of complete phase
+  separation the arrested texture is compared with;
+* :func:`plateau` — the late-time mean of an observable over the last half-decade of time.
+
+Every quench is damped LL dynamics (α = 0.5) from ``random_spins(N, seed)`` at T = 0 spins unless a
+Langevin temperature is given, recorded at log-spaced steps; with ``work`` a folder every run streams
+into its own store there and an interrupted study continues where it stopped.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from .dynamics import SemiImplicitMidpoint
+from .electrons import KPMModel, SDModel
+from .electrons.kpm import largest_distance
+from .metrics import field_errors
+from .phase_separation import fm_droplet, hole_density, phase_separation_observables
+from .presets import get_preset
+from .spins import random_spins
+from .trajectory import run
+
+__all__ = ["log_record_steps", "phase_separation_quench", "benchmark_quenches", "arrest_quenches",
+           "relaxed_droplet", "plateau", "training_chemical_potential", "kpm_hole_densities", "OBSERVABLES"]
+
+#: The recorded observables (keys of :func:`~spinlab.phase_separation.phase_separation_observables`).
+OBSERVABLES = ("nn_correlation", "fm_bond_fraction", "fm_cluster_count", "fm_cluster_mean_size")
+
+
+def log_record_steps(steps: int, n_records: int) -> np.ndarray:
+    """Step 0 and about ``n_records`` log-spaced steps up to ``steps`` (distinct, increasing)."""
+    return np.unique(np.concatenate([[0], np.round(np.geomspace(1, steps, n_records)).astype(int)]))
+
+
+def phase_separation_quench(provider, lattice, steps: int, *, seed: int, dt: float = 0.05, alpha: float = 0.5,
+                            kT: float = 0.0, n_records: int = 60, maps_at=(), store=None,
+                            keep_spins: bool = False, progress: bool = True) -> dict:
+    """One quench from ``random_spins(N, seed)`` driven by ``provider`` (ED, KPM or a bound model).
+
+    Returns ``times``, the :data:`OBSERVABLES` at every record (about ``n_records`` log-spaced ones plus
+    the steps nearest to ``maps_at``), the spins there (``map_spins`` at ``map_times``) and the
+    ``final`` spins, and with ``keep_spins`` the spins of every record (``spins``).  With ``kT > 0``
+    Langevin noise is drawn from ``seed`` after the start.
+    """
+    rng = np.random.default_rng(seed)
+    map_steps = np.clip(np.round(np.asarray(maps_at, float) / dt).astype(int), 0, steps)
+    record_steps = np.union1d(log_record_steps(steps, n_records), map_steps)
+    trajectory = run(random_spins(lattice.n_sites, rng), provider, SemiImplicitMidpoint(dt, alpha, kT=kT), steps,
+                     record_steps=record_steps, observables=phase_separation_observables(lattice), store=store,
+                     seed=rng, progress=progress)
+    times = np.asarray(trajectory.times)
+    at = np.searchsorted(record_steps, np.unique(map_steps))
+    out = {"times": times, "final": np.asarray(trajectory.final_spins),
+           "map_times": times[at], "map_spins": np.array([trajectory.spins_at(k) for k in at])}
+    out.update({k: np.asarray(trajectory.observables[k], float) for k in OBSERVABLES})
+    if keep_spins:
+        out["spins"] = np.asarray(trajectory.spins)
+    return out
+
+
+def plateau(times, values, decades: float = 0.5) -> float:
+    """Mean of ``values`` over the last ``decades`` of time (t >= t_end / 10**decades)."""
+    times, values = np.asarray(times, float), np.asarray(values, float)
+    return float(values[times >= times[-1] / 10**decades].mean())
+
+
+def _spread(values) -> dict:
+    values = np.asarray(values, float)
+    return {"mean": float(values.mean()), "spread": float(values.std(ddof=1)) if len(values) > 1 else 0.0,
+            "values": [float(v) for v in values]}
+
+
+def benchmark_quenches(model, L: int, seeds, steps: int, *, kT_el: float = 0.005, dt: float = 0.05,
+                       alpha: float = 0.5, n_records: int = 60, early: float = 0.1, n_parity: int = 3000,
+                       work=None, progress: bool = True):
+    """ED- and ML-driven quenches on an L x L lattice from the same random states, and the model's
+    accuracy along the ED trajectories (held-out whole trajectories when the seeds are not the
+    training set's).
+
+    ED is quasi-canonical at ``kT_el`` (the electrons of the training data); the model is bound to
+    the same lattice.  Returns ``(arrays, summary)``: per method and seed the observables against
+    ``times``; per ED record the model's field and torque errors relative to the spread (``accuracy/*``);
+    ``n_parity`` random (ED, ML) pairs of torque and field components from the records after the first
+    ``early`` of the time (``parity/*``).  The summary holds the NN-correlation plateau of each seed
+    with its mean and spread, and the errors before and after ``early`` t_max.
+    """
+    ed = SDModel.from_preset("double-exchange", L, kT_el=kT_el)
+    lattice = ed.lattice
+    providers = {"ed": ed, "ml": model.bind(lattice)}
+    arrays, summary = {}, {"L": L, "seeds": [int(s) for s in seeds], "steps": steps, "dt": dt, "alpha": alpha,
+                           "kT_el": kT_el, "plateau": {}, "early": early}
+    runs = [(name, seed) for seed in seeds for name in providers]
+    ed_states = []
+    for name, seed in tqdm(runs, desc=f"ED vs ML quenches {L}x{L}", disable=not progress):
+        store = None if work is None else Path(work) / f"benchmark-{name}-L{L}-seed{seed}"
+        result = phase_separation_quench(providers[name], lattice, steps, seed=seed, dt=dt, alpha=alpha,
+                                         n_records=n_records, store=store, keep_spins=name == "ed",
+                                         progress=False)
+        arrays["times"] = result["times"]
+        arrays[f"{name}/{seed}/final"] = result["final"]
+        for key in OBSERVABLES:
+            arrays[f"{name}/{seed}/{key}"] = result[key]
+        if name == "ed":
+            ed_states.append(result["spins"])
+    for name in providers:
+        summary["plateau"][name] = _spread([plateau(arrays["times"], arrays[f"{name}/{s}/nn_correlation"])
+                                            for s in seeds])
+    arrays_acc, summary["accuracy"] = _accuracy_along(ed, providers["ml"], np.stack(ed_states), arrays["times"],
+                                                      early, n_parity)
+    arrays.update(arrays_acc)
+    return arrays, summary
+
+
+def _accuracy_along(ed, ml, spins, times, early: float, n_parity: int, seed: int = 0):
+    """The model's errors along ED trajectories ``spins`` (seeds, records, N, 3) recorded at ``times``."""
+    reference = np.stack([[ed.exchange_field(s) for s in run_] for run_ in spins])
+    predicted = np.stack([ml.exchange_field(run_) for run_ in spins])
+    late = times > early * times[-1]
+    by_record = [field_errors(spins[:, k], predicted[:, k], reference[:, k]) for k in range(len(times))]
+    arrays = {f"accuracy/{key}": np.array([e[key] for e in by_record]) for key in ("field_relative", "torque_relative")}
+    torque_ref, torque_ml = np.cross(spins[:, late], reference[:, late]), np.cross(spins[:, late], predicted[:, late])
+    pick = np.random.default_rng(seed).choice(torque_ref.size, size=min(n_parity, torque_ref.size), replace=False)
+    arrays.update({"parity/torque_ed": torque_ref.ravel()[pick], "parity/torque_ml": torque_ml.ravel()[pick],
+                   "parity/field_ed": reference[:, late].ravel()[pick], "parity/field_ml": predicted[:, late].ravel()[pick]})
+    summary = {"all": field_errors(spins, predicted, reference),
+               "early": field_errors(spins[:, ~late], predicted[:, ~late], reference[:, ~late]),
+               "late": field_errors(spins[:, late], predicted[:, late], reference[:, late])}
+    return arrays, summary
+
+
+def arrest_quenches(model, L: int, seeds, steps: int, *, kT_control: float = 0.005, dt: float = 0.05,
+                    alpha: float = 0.5, n_records: int = 60, maps_at=(), work=None, progress: bool = True):
+    """ML-driven quenches on an L x L lattice: T = 0 spins for every seed, one Langevin control at
+    ``kT_control`` (first seed), the textures of the first seed at ``maps_at`` (recorded in every run,
+    so that all share one time axis).
+
+    Returns ``(arrays, summary)``; the summary holds, over the seeds, the NN-correlation plateau and the
+    FM-cluster count over the last half-decade, and the count's change across that half-decade.
+    """
+    lattice = get_preset("double-exchange").lattice(L)
+    provider = model.bind(lattice)
+    runs = [(seed, 0.0) for seed in seeds] + ([(seeds[0], kT_control)] if kT_control > 0 else [])
+    arrays = {}
+    for seed, kT in tqdm(runs, desc=f"ML quenches {L}x{L}", disable=not progress):
+        name = f"{seed}" if kT == 0 else f"langevin-{kT:g}/{seed}"
+        store = None if work is None else Path(work) / f"arrest-L{L}-kT{kT:g}-seed{seed}"
+        result = phase_separation_quench(provider, lattice, steps, seed=seed, dt=dt, alpha=alpha, kT=kT,
+                                         n_records=n_records, maps_at=maps_at, store=store,
+                                         progress=progress and len(runs) == 1)
+        arrays["times"] = result["times"]
+        for key in OBSERVABLES:
+            arrays[f"{name}/{key}"] = result[key]
+        if (seed, kT) == runs[0]:
+            arrays["map_times"], arrays["map_spins"] = result["map_times"], result["map_spins"]
+    times = arrays["times"]
+    late = times >= times[-1] / 10**0.5
+    counts = np.array([arrays[f"{s}/fm_cluster_count"] for s in seeds])
+    summary = {"L": L, "seeds": [int(s) for s in seeds], "steps": steps, "dt": dt, "alpha": alpha,
+               "kT_control": kT_control,
+               "plateau": _spread([plateau(times, arrays[f"{s}/nn_correlation"]) for s in seeds]),
+               "late_cluster_count": _spread(counts[:, late].mean(axis=1)),
+               "cluster_count_change": _spread(counts[:, -1] - counts[:, late][:, 0])}
+    return arrays, summary
+
+
+def relaxed_droplet(provider, lattice, radius: float, steps: int, *, dt: float = 0.05, alpha: float = 0.5,
+                    progress: bool = True) -> dict:
+    """One FM disc of ``radius`` in Néel order (:func:`~spinlab.phase_separation.fm_droplet`), relaxed
+    by ``provider`` for ``steps``; returns the final spins and the observables at its end."""
+    spins = fm_droplet(lattice, radius)
+    # a tiny tilt lets the damped dynamics leave the collinear (stationary) start
+    spins += 1e-3 * random_spins(lattice.n_sites, 0)
+    spins /= np.linalg.norm(spins, axis=1, keepdims=True)
+    trajectory = run(spins, provider, SemiImplicitMidpoint(dt, alpha), steps, record_every=steps,
+                     observables=phase_separation_observables(lattice), progress=progress)
+    return dict({k: float(trajectory.observables[k][-1]) for k in OBSERVABLES}, final=trajectory.final_spins)
+
+
+def training_chemical_potential(dataset, after: float = 0.1) -> dict:
+    """μ_train: the quasi-canonical chemical potential of the training relaxation snapshots taken after
+    the first ``after`` of their time (the states a quench visits), by ED with the dataset's ensemble.
+
+    Returns the ``mean``, its ``spread`` (standard deviation) and the number of ``snapshots``.  A model
+    trained at fixed N_e implicitly encodes this μ (physics.md §10, pitfall 2).
+    """
+    train, _ = dataset.split()
+    late = (train.kind == "relaxation") & (train.times > after * dataset.times.max())
+    plan = dataset.plan
+    ed = SDModel.from_preset(plan["preset"], plan["L"], kT_el=plan["kT_el"])
+    mus = np.array([ed.solve(spins).mu for spins in train.spins[late]])
+    return {"mean": float(mus.mean()), "spread": float(mus.std()), "snapshots": int(len(mus))}
+
+
+def kpm_hole_densities(configurations, L: int, mu: float, *, kT_el: float = 0.02, probe_distance: float = 6.0,
+                       progress: bool = True) -> dict:
+    """Hole densities h_i = 1 - n_i of L x L double-exchange textures by KPM, at the fixed chemical
+    potential ``mu`` and canonically at the preset's filling.
+
+    Returns ``holes_at_mu`` (B, N), ``holes_canonical`` (B, N), the hole counts at μ (B,) and the
+    canonical μ of each texture (B,).  On 100 x 100 a probe distance of 6 keeps the field error
+    near 1 % of its spread (``spinlab reproduce kpm-accuracy double-exchange``); lattices too small
+    for it get the exact trace.
+    """
+    lattice = get_preset("double-exchange").lattice(L)
+    if probe_distance is not None and probe_distance >= largest_distance(lattice):
+        probe_distance = None  # a lattice smaller than the probes' reach: the exact trace
+    at_mu = KPMModel.from_preset("double-exchange", L, kT_el=kT_el, mu=mu, probe_distance=probe_distance)
+    canonical = KPMModel.from_preset("double-exchange", L, kT_el=kT_el, probe_distance=probe_distance)
+    holes, holes_c, mus = [], [], []
+    for spins in tqdm(configurations, desc=f"KPM hole densities {L}x{L}", disable=not progress):
+        holes.append(hole_density(at_mu, spins))
+        state = canonical.solve(spins)
+        holes_c.append(1.0 - state.density)
+        mus.append(state.mu)
+    holes = np.array(holes)
+    return {"holes_at_mu": holes, "holes_canonical": np.array(holes_c), "hole_count_at_mu": holes.sum(axis=1),
+            "canonical_mu": np.array(mus)}

@@ -1,0 +1,120 @@
+"""Double exchange end to end: phase-separation observables, hole densities, the quench studies."""
+
+import numpy as np
+import pytest
+
+from spinlab.__main__ import main
+from spinlab.bp import BPModel
+from spinlab.de_studies import (OBSERVABLES, arrest_quenches, benchmark_quenches, kpm_hole_densities, plateau,
+                                relaxed_droplet)
+from spinlab.descriptors import SymmetricDescriptor
+from spinlab.electrons import SDModel
+from spinlab.io import load_npz
+from spinlab.lattice import SquareLattice
+from spinlab.phase_separation import (bond_correlations, fm_bond_fraction, fm_clusters, fm_droplet, fm_hole_density,
+                                      hole_density, phase_separation_observables)
+from spinlab.spins import ferromagnet, neel, random_spins
+
+
+@pytest.fixture(scope="module")
+def tiny_model():
+    """A barely trained double-exchange model on 6 x 6: the studies' plumbing, not their physics."""
+    ed = SDModel.from_preset("double-exchange", 6, kT_el=0.02)
+    spins = np.stack([random_spins(36, k) for k in range(3)])
+    return BPModel(SymmetricDescriptor("square", 2.3), hidden=(6,), epochs=2, progress=False).fit(
+        spins, ed.exchange_field(spins), lattice=ed.lattice)
+
+
+def test_neel_ferromagnet_and_droplet_have_the_textbook_correlations():
+    lattice = SquareLattice(8)
+    observe = phase_separation_observables(lattice)
+    assert [observe[k](neel(lattice)) for k in OBSERVABLES] == [-1.0, 0.0, 0.0, 0.0]
+    assert [observe[k](ferromagnet(lattice)) for k in OBSERVABLES] == [1.0, 1.0, 1.0, 64.0]
+    droplet = fm_droplet(lattice, 2.0)  # 13 sites within distance 2 of the middle, 9 of them up in Néel order
+    assert np.sum(np.any(droplet != neel(lattice), axis=1)) == 4
+    bonds, c = bond_correlations(lattice, droplet)
+    assert len(bonds) == 2 * 64 and fm_bond_fraction(lattice, droplet) == pytest.approx(np.mean(c > 0))
+    assert list(fm_clusters(lattice, droplet)) == [5] and list(fm_clusters(lattice, droplet, min_size=6)) == []  # C_i > 0
+
+
+def test_canonical_ed_puts_exactly_the_doped_holes_into_the_lower_band():
+    ed = SDModel.from_preset("double-exchange", 8, kT_el=0.005)
+    holes = hole_density(ed, random_spins(64, 3))
+    assert holes.sum() == pytest.approx(64 - ed.n_electrons, abs=1e-10)  # N - N_e = 2 holes
+    assert holes.min() > -0.05  # the upper Hund band, 2J = 12 higher, stays all but empty
+
+
+@pytest.mark.parametrize("mu", [-2.6, -3.4, -5.0])
+def test_fm_hole_density_equals_ed_of_a_uniform_ferromagnet(mu):
+    ed = SDModel.from_preset("double-exchange", 16, mu=mu, kT_el=0.05)
+    holes = hole_density(ed, ferromagnet(ed.lattice))
+    np.testing.assert_allclose(holes, fm_hole_density(mu, J=6.0, kT=0.05, n_k=16), atol=1e-9)
+
+
+def test_kpm_hole_densities_agree_with_ed_at_the_same_mu_and_filling():
+    L, mu, spins = 8, -2.8, [random_spins(64, 5)]
+    kpm = kpm_hole_densities(spins, L, mu, kT_el=0.05, probe_distance=None, progress=False)
+    at_mu = SDModel.from_preset("double-exchange", L, mu=mu, kT_el=0.05)
+    canonical = SDModel.from_preset("double-exchange", L, kT_el=0.05)
+    np.testing.assert_allclose(kpm["holes_at_mu"][0], hole_density(at_mu, spins[0]), atol=1e-5)
+    np.testing.assert_allclose(kpm["holes_canonical"][0], hole_density(canonical, spins[0]), atol=1e-5)
+    assert kpm["canonical_mu"][0] == pytest.approx(canonical.solve(spins[0]).mu, abs=1e-4)
+    assert kpm["hole_count_at_mu"][0] == pytest.approx(kpm["holes_at_mu"][0].sum())
+
+
+def test_plateau_averages_the_last_half_decade():
+    times = np.array([0, 1, 10, 100, 400, 1000.0])
+    assert plateau(times, [9, 9, 9, 9, 1, 3]) == 2.0  # t >= 1000 / sqrt(10) = 316: t = 400 and 1000
+
+
+def test_benchmark_quenches_start_ed_and_model_from_the_same_state_and_resume(tiny_model, tmp_path):
+    arrays, summary = benchmark_quenches(tiny_model, 6, (1, 2), 40, kT_el=0.02, n_records=8, work=tmp_path,
+                                         progress=False)
+    for seed in (1, 2):
+        assert arrays[f"ed/{seed}/nn_correlation"][0] == arrays[f"ml/{seed}/nn_correlation"][0]
+        assert arrays[f"ed/{seed}/nn_correlation"][-1] < arrays[f"ed/{seed}/nn_correlation"][0]  # AF correlations grow
+    assert set(summary["plateau"]) == {"ed", "ml"} and len(summary["plateau"]["ed"]["values"]) == 2
+    finals = np.stack([arrays["ed/1/final"], arrays["ed/2/final"]])  # the model judged on the ED states, recomputed
+    ed = SDModel.from_preset("double-exchange", 6, kT_el=0.02)
+    errors = tiny_model.errors(finals, ed.exchange_field(finals), lattice=ed.lattice)
+    assert arrays["accuracy/torque_relative"][-1] == pytest.approx(errors["torque_relative"], rel=1e-10)
+    assert len(arrays["accuracy/field_relative"]) == len(arrays["times"]) and len(arrays["parity/torque_ed"]) > 100
+    assert set(summary["accuracy"]) == {"all", "early", "late"}
+    again, _ = benchmark_quenches(tiny_model, 6, (1, 2), 40, kT_el=0.02, n_records=8, work=tmp_path, progress=False)
+    np.testing.assert_array_equal(again["ed/2/final"], arrays["ed/2/final"])  # read back from the stores
+
+
+def test_arrest_quenches_record_seeds_a_langevin_control_and_textures(tiny_model):
+    arrays, summary = arrest_quenches(tiny_model, 6, (3, 4), 60, kT_control=0.01, n_records=10, maps_at=(0.5, 2.0),
+                                      progress=False)
+    assert {f"{s}/{k}" for s in (3, 4) for k in OBSERVABLES} <= set(arrays)
+    assert "langevin-0.01/3/nn_correlation" in arrays
+    assert not np.array_equal(arrays["langevin-0.01/3/nn_correlation"], arrays["3/nn_correlation"])  # the noise acts
+    assert arrays["map_spins"].shape == (2, 36, 3) and np.allclose(arrays["map_times"], [0.5, 2.0])
+    assert len(summary["late_cluster_count"]["values"]) == 2
+
+
+def test_a_relaxed_droplet_keeps_its_ferromagnetic_core(tiny_model):
+    lattice = SquareLattice(6)
+    ed = SDModel.from_preset("double-exchange", 6, kT_el=0.02)
+    result = relaxed_droplet(ed, lattice, 1.5, 100, progress=False)
+    assert result["nn_correlation"] > -1 and result["final"].shape == (36, 3)
+    assert np.allclose(np.linalg.norm(result["final"], axis=1), 1)
+
+
+def test_de_arrest_command_writes_quenches_hole_densities_and_the_droplet(tiny_model, tmp_path, capsys):
+    tiny_model.save(tmp_path / "model")
+    argv = ["reproduce", "de-arrest", "--model", str(tmp_path / "model"), "--L", "8", "--seeds", "1", "2",
+            "--steps", "40", "--maps", "1.0", "--mu-train", "-4.5", "--droplet-steps", "20", "--out", str(tmp_path)]
+    assert main(argv) == 0
+    arrays, meta = load_npz(tmp_path / "de-arrest.npz")
+    assert meta["command"].startswith("spinlab reproduce de-arrest") and meta["holes_expected"] == 64 - 62
+    assert arrays["map_holes_at_mu"].shape == (1, 64) and arrays["droplet"].shape == (64, 3)
+    np.testing.assert_allclose(meta["hole_count_at_mu_train"], arrays["map_holes_at_mu"].sum(axis=1))
+    assert "holes at mu_train = -4.5000" in capsys.readouterr().out
+
+
+def test_de_arrest_needs_the_training_chemical_potential(capsys):
+    with pytest.raises(SystemExit):
+        main(["reproduce", "de-arrest", "--L", "8", "--out", "x"])
+    assert "give --data (the training set, for mu_train) or --mu-train" in capsys.readouterr().err
