@@ -172,11 +172,9 @@ def _train(args) -> int:
 def _model_for(preset, path):
     """The model a reproduce command uses, with a warning when it was trained for another preset."""
     from .bp import load_model
-    from .models import SHIPPED, load_shipped
+    from .models import load_shipped
 
-    if path is None:
-        if preset not in SHIPPED:
-            raise UsageError(f"no shipped model for {preset}: pass --model PATH (made by `spinlab train`)")
+    if path is None:  # every preset has a shipped model
         return load_shipped(preset)
     model = load_model(path)
     trained_for = model.metadata_.get("dataset", {}).get("plan", {}).get("preset")
@@ -588,7 +586,8 @@ def add_commands(subparsers) -> None:
                             "spinlab/data.")
     runs = r.add_subparsers(dest="what", metavar="WHAT", required=True)
     o = _parser(runs, "orders", help="ED- vs ML-driven LLG from the same random states, plus a large ML run")
-    o.add_argument("preset", choices=presets, help="parameter set")
+    o.add_argument("preset", choices=["120-degree", "tetrahedral"],
+                   help="parameter set (double exchange: `reproduce de-benchmark`)")
     o.add_argument("--model", default=None, help="model path (default: the shipped model of the preset)")
     o.add_argument("--seeds", type=_count, nargs="+", default=[101, 102, 103], help="random starting states")
     o.add_argument("--L", type=_positive_int, default=12, help="lattice of the ED vs ML runs")

@@ -35,7 +35,8 @@ def _error_line(capsys, argv):
     (["train", "{tmp}/missing", "--out", "{tmp}/m"], "no dataset folder"),
     (["train", "{tmp}", "--out", "{tmp}/m", "--epochs", "-5"], "--epochs: must be a positive integer"),
     (["reproduce", "orders", "tetrahedral", "--L-large", "50", "--out", "{tmp}"], "multiple of 6"),
-    (["reproduce", "orders", "double-exchange", "--out", "{tmp}"], "no shipped model"),
+    (["reproduce", "orders", "double-exchange", "--out", "{tmp}"], "invalid choice: 'double-exchange'"),
+    (["reproduce", "de-benchmark", "--L", "7", "--out", "{tmp}"], "multiple of 2"),
     (["reproduce", "locality", "--L", "12", "--radii", "7", "--out", "{tmp}"], "below L/2"),
 ])
 def test_bad_arguments_end_in_one_line_and_write_nothing(capsys, tmp_path, argv, message):
