@@ -133,10 +133,10 @@ class BPModel(FieldModel):
 
     def __init__(self, descriptor: Descriptor | None = None, hidden=(64, 64, 64), activation: str = "silu",
                  outputs: str = "energy", longitudinal: bool = False, field_weight: float = 1.0,
-                 torque_weight: float = 30.0,
-                 energy_weight: float = 0.0, learning_rate: float = 1e-3, decay: float = 0.75, patience: int = 25,
-                 epochs: int = 1500, batch_size: int = 4, validation_fraction: float = 0.2, stop_patience: int = 150,
-                 optimizer: str = "adam", warm_start: bool = False, seed: int = 0, progress: bool = True):
+                 torque_weight: float = 30.0, energy_weight: float = 0.0, learning_rate: float = 1e-3,
+                 decay: float = 0.75, patience: int = 25, epochs: int = 1500, batch_size: int = 4,
+                 validation_fraction: float = 0.2, stop_patience: int = 150, optimizer: str = "adam",
+                 warm_start: bool = False, seed: int = 0, progress: bool = True):
         self.descriptor = SymmetricDescriptor("triangular", 2.0) if descriptor is None else descriptor
         self.hidden, self.activation, self.outputs = tuple(hidden), activation, outputs
         self.longitudinal = bool(longitudinal)
@@ -164,9 +164,9 @@ class BPModel(FieldModel):
             raise ValueError(f"validation_fraction must be in [0, 1), got {validation_fraction}")
 
     #: hyper-parameters stored in model files (everything of __init__ but the descriptor and display)
-    HYPERPARAMETERS = ("hidden", "activation", "outputs", "longitudinal", "field_weight", "torque_weight", "energy_weight",
-                       "learning_rate", "decay", "patience", "epochs", "batch_size", "validation_fraction",
-                       "stop_patience", "optimizer", "seed")
+    HYPERPARAMETERS = ("hidden", "activation", "outputs", "longitudinal", "field_weight", "torque_weight",
+                       "energy_weight", "learning_rate", "decay", "patience", "epochs", "batch_size",
+                       "validation_fraction", "stop_patience", "optimizer", "seed")
 
     def get_params(self) -> dict:
         """Hyper-parameters (scikit-learn convention), the descriptor included."""
@@ -181,7 +181,8 @@ class BPModel(FieldModel):
     def fingerprint(self) -> str:
         """Hash of the descriptor, the network and its weights (equal for equal models)."""
         self._require_fitted()
-        identity = [self.descriptor.config(), self.activation, self.outputs] + (["longitudinal"] if self.longitudinal else [])
+        # models without the longitudinal output keep the fingerprints they always had
+        identity = [self.descriptor.config(), self.activation, self.outputs] + ["longitudinal"] * self.longitudinal
         h = hashlib.sha256(json.dumps(identity).encode())
         for a in (*self.network_.params, self.scaler_.mean_, self.scaler_.scale_):
             h.update(np.ascontiguousarray(a, dtype=np.float64).tobytes())

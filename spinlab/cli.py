@@ -125,8 +125,8 @@ def _run_plan(plan, args) -> int:
 
 
 # -- train ------------------------------------------------------------------------------------------------------
-TRAINING_OPTIONS = ("hidden", "activation", "longitudinal", "learning_rate", "epochs", "batch_size", "patience", "stop_patience",
-                    "torque_weight", "field_weight", "optimizer", "seed")
+TRAINING_OPTIONS = ("hidden", "activation", "longitudinal", "learning_rate", "epochs", "batch_size", "patience",
+                    "stop_patience", "torque_weight", "field_weight", "optimizer", "seed")
 
 
 def _hyperparameters(args) -> dict:
@@ -411,14 +411,15 @@ def _reproduce_de_arrest(args) -> int:
     arrays.update({f"map_{k}": v for k, v in holes.items()})
     n_holes = args.L**2 - preset.n_electrons(args.L)  # the lower Hund band holds one electron per site
     radius = float(np.sqrt(n_holes / (np.pi * fm_hole_density(mu_train["mean"], preset.J))))
-    droplet = de_studies.relaxed_droplet(model.bind(preset.lattice(args.L)), preset.lattice(args.L), radius,
-                                         args.droplet_steps)
+    lattice = preset.lattice(args.L)
+    droplet = de_studies.relaxed_droplet(model.bind(lattice), lattice, radius, args.droplet_steps)
     arrays["droplet"] = droplet.pop("final")
     summary.update(mu_train=mu_train, holes_expected=n_holes, droplet=dict(droplet, radius=radius,
                    steps=args.droplet_steps),
                    hole_count_at_mu_train=[float(c) for c in holes["hole_count_at_mu"]],
                    canonical_mu=[float(m) for m in holes["canonical_mu"]])
-    _write(_results_path(args, "de-arrest.npz"), arrays, dict(summary, kind="de-arrest", command=command_line(args.argv)))
+    _write(_results_path(args, "de-arrest.npz"), arrays,
+           dict(summary, kind="de-arrest", command=command_line(args.argv)))
     p, c = summary["plateau"], summary["late_cluster_count"]
     print(f"NN-correlation plateau on {args.L} x {args.L}: {p['mean']:.4f} ± {p['spread']:.4f}; relaxed droplet "
           f"(r = {radius:.1f}): {droplet['nn_correlation']:.4f}")

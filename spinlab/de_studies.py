@@ -30,7 +30,8 @@ from .spins import random_spins
 from .trajectory import run
 
 __all__ = ["log_record_steps", "phase_separation_quench", "benchmark_quenches", "arrest_quenches",
-           "relaxed_droplet", "plateau", "training_chemical_potential", "kpm_hole_densities", "OBSERVABLES"]
+           "relaxed_droplet", "late_times", "plateau", "training_chemical_potential", "kpm_hole_densities",
+           "OBSERVABLES"]
 
 #: The recorded observables (keys of :func:`~spinlab.phase_separation.phase_separation_observables`).
 OBSERVABLES = ("nn_correlation", "fm_bond_fraction", "fm_cluster_count", "fm_cluster_mean_size")
@@ -67,10 +68,15 @@ def phase_separation_quench(provider, lattice, steps: int, *, seed: int, dt: flo
     return out
 
 
+def late_times(times, decades: float = 0.5) -> np.ndarray:
+    """Mask of the records in the last ``decades`` of time (t >= t_end / 10**decades)."""
+    times = np.asarray(times, float)
+    return times >= times[-1] / 10**decades
+
+
 def plateau(times, values, decades: float = 0.5) -> float:
-    """Mean of ``values`` over the last ``decades`` of time (t >= t_end / 10**decades)."""
-    times, values = np.asarray(times, float), np.asarray(values, float)
-    return float(values[times >= times[-1] / 10**decades].mean())
+    """Mean of ``values`` over the last ``decades`` of time (:func:`late_times`)."""
+    return float(np.asarray(values, float)[late_times(times, decades)].mean())
 
 
 def _spread(values) -> dict:
@@ -122,7 +128,7 @@ def benchmark_quenches(model, L: int, seeds, steps: int, *, kT_el: float = 0.005
 
 def _accuracy_along(ed, ml, spins, times, early: float, n_parity: int, seed: int = 0):
     """The model's errors along ED trajectories ``spins`` (seeds, records, N, 3) recorded at ``times``."""
-    reference = np.stack([[ed.exchange_field(s) for s in run_] for run_ in spins])
+    reference = np.stack([ed.exchange_field(run_) for run_ in spins])
     predicted = np.stack([ml.exchange_field(run_) for run_ in spins])
     late = times > early * times[-1]
     by_record = [field_errors(spins[:, k], predicted[:, k], reference[:, k]) for k in range(len(times))]
@@ -130,7 +136,8 @@ def _accuracy_along(ed, ml, spins, times, early: float, n_parity: int, seed: int
     torque_ref, torque_ml = np.cross(spins[:, late], reference[:, late]), np.cross(spins[:, late], predicted[:, late])
     pick = np.random.default_rng(seed).choice(torque_ref.size, size=min(n_parity, torque_ref.size), replace=False)
     arrays.update({"parity/torque_ed": torque_ref.ravel()[pick], "parity/torque_ml": torque_ml.ravel()[pick],
-                   "parity/field_ed": reference[:, late].ravel()[pick], "parity/field_ml": predicted[:, late].ravel()[pick]})
+                   "parity/field_ed": reference[:, late].ravel()[pick],
+                   "parity/field_ml": predicted[:, late].ravel()[pick]})
     summary = {"all": field_errors(spins, predicted, reference),
                "early": field_errors(spins[:, ~late], predicted[:, ~late], reference[:, ~late]),
                "late": field_errors(spins[:, late], predicted[:, late], reference[:, late])}
@@ -162,7 +169,7 @@ def arrest_quenches(model, L: int, seeds, steps: int, *, kT_control: float = 0.0
         if (seed, kT) == runs[0]:
             arrays["map_times"], arrays["map_spins"] = result["map_times"], result["map_spins"]
     times = arrays["times"]
-    late = times >= times[-1] / 10**0.5
+    late = late_times(times)
     counts = np.array([arrays[f"{s}/fm_cluster_count"] for s in seeds])
     summary = {"L": L, "seeds": [int(s) for s in seeds], "steps": steps, "dt": dt, "alpha": alpha,
                "kT_control": kT_control,

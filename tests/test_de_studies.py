@@ -34,7 +34,8 @@ def test_neel_ferromagnet_and_droplet_have_the_textbook_correlations():
     assert np.sum(np.any(droplet != neel(lattice), axis=1)) == 4
     bonds, c = bond_correlations(lattice, droplet)
     assert len(bonds) == 2 * 64 and fm_bond_fraction(lattice, droplet) == pytest.approx(np.mean(c > 0))
-    assert list(fm_clusters(lattice, droplet)) == [5] and list(fm_clusters(lattice, droplet, min_size=6)) == []  # C_i > 0
+    assert list(fm_clusters(lattice, droplet)) == [5]  # its core and edge sites have C_i > 0, the rim not
+    assert list(fm_clusters(lattice, droplet, min_size=6)) == []
 
 
 def test_canonical_ed_puts_exactly_the_doped_holes_into_the_lower_band():
