@@ -210,10 +210,10 @@ class BPModel(FieldModel):
         return self.n_potentials + self.longitudinal
 
     # -- prediction -------------------------------------------------------------------------------------------
-    def _site_outputs(self, lattice, spins, order=2):
+    def _site_outputs(self, lattice, spins, order=2, bias=None):
         """Network outputs (N, n_out) and the forward cache, with activation derivatives up to ``order``
         (0: energies only, 1: fields, 2: training on fields)."""
-        G = self.scaler_.transform(self.descriptor.features(lattice, spins))
+        G = self.scaler_.transform(self.descriptor.features(lattice, spins, bias))
         y, cache = self.network_.forward(G, order)
         return y, cache
 
@@ -250,47 +250,51 @@ class BPModel(FieldModel):
     def _field(self, spins, grads, y=None):
         return sum(self._parts(spins, grads, y).values())
 
-    def field_parts(self, spins, lattice=None) -> dict:
+    def field_parts(self, spins, lattice=None, bias=None) -> dict:
         """The field split by potential, for one configuration (N, 3) or a batch.
 
         Two-potential model: ``{"U": -(dU/dS)_perp, "W": -S x dW/dS}`` (field-like and
         damping-like parts; their sum is :meth:`predict_fields`); one-potential model: ``{"E": -dE/dS}``,
-        plus ``{"longitudinal": λ_i S_i}`` with ``longitudinal=True``.
+        plus ``{"longitudinal": λ_i S_i}`` with ``longitudinal=True``.  ``bias``: the leads' (μ_L, μ_R)
+        for a strip descriptor, one pair or one per configuration.
         """
         self._require_fitted()
         retain_freed_memory()  # else page faults cost a third of the time at a few hundred sites (spinlab._malloc)
         s, lat, batch = self._configs(spins, lattice)
+        biases = self._biases(bias, len(s))
         parts = []
         with blas_for_network(lat.n_sites, self.network_):
-            for x in s:
+            for k, x in enumerate(s):
                 y = np.empty((lat.n_sites, self.n_outputs)) if self.longitudinal else None
-                grads = self.descriptor.pullback(lat, x, lambda G, rows: self._block_cotangents(G, rows, y))
+                grads = self.descriptor.pullback(lat, x, lambda G, rows: self._block_cotangents(G, rows, y),
+                                                 bias=biases[k])
                 parts.append(self._parts(x, grads, y))
         return {k: np.stack([p[k] for p in parts]) if batch else parts[0][k] for k in parts[0]}
 
-    def predict_fields(self, spins, lattice=None) -> np.ndarray:
+    def predict_fields(self, spins, lattice=None, bias=None) -> np.ndarray:
         """Model fields, (N, 3) or (B, N, 3).  The two-potential model returns H⊥ only."""
-        return sum(self.field_parts(spins, lattice).values())
+        return sum(self.field_parts(spins, lattice, bias).values())
 
-    def predict_energy(self, spins, lattice=None):
+    def predict_energy(self, spins, lattice=None, bias=None):
         """E = Σ_i ε_i (one-output model; the two-potential model returns (U, W))."""
         self._require_fitted()
         s, lat, batch = self._configs(spins, lattice)
-        totals = np.array([self._local_outputs(lat, x).sum(axis=0) for x in s])
+        biases = self._biases(bias, len(s))
+        totals = np.array([self._local_outputs(lat, x, biases[k]).sum(axis=0) for k, x in enumerate(s)])
         values = totals[:, 0] if self.n_potentials == 1 else totals
         return values if batch else values[0]
 
-    def local_energies(self, spins, lattice=None) -> np.ndarray:
+    def local_energies(self, spins, lattice=None, bias=None) -> np.ndarray:
         """ε_i (N,) or (N, 2) for one configuration: the decomposition E = Σ_i ε_i (with
         ``longitudinal``, ε_i - λ_i(|S_i|² - 1)/2, equal to ε_i on unit spins)."""
         self._require_fitted()
         s, lat, _ = self._configs(spins, lattice)
-        y = self._local_outputs(lat, s[0])
+        y = self._local_outputs(lat, s[0], self._biases(bias, 1)[0])
         return y[:, 0] if self.n_potentials == 1 else y
 
-    def _local_outputs(self, lattice, spins):
+    def _local_outputs(self, lattice, spins, bias=None):
         """The potentials' site terms (N, n_potentials), the longitudinal term folded into ε."""
-        y = self._site_outputs(lattice, spins, order=0)[0]
+        y = self._site_outputs(lattice, spins, order=0, bias=bias)[0]
         if not self.longitudinal:
             return y
         return y[:, :1] - 0.5 * y[:, 1:2] * (np.einsum("ik,ik->i", spins, spins)[:, None] - 1)
@@ -300,20 +304,21 @@ class BPModel(FieldModel):
             raise RuntimeError("this model is not fitted yet: call fit() or load a model file")
 
     # -- training -------------------------------------------------------------------------------------------------
-    def loss_and_gradient(self, lattice, spins, fields, energies=None):
+    def loss_and_gradient(self, lattice, spins, fields, energies=None, bias=None):
         """Loss of a batch (B, N, 3) and its exact gradient with respect to the network parameters."""
         with blas_for_network(lattice.n_sites, self.network_):
-            return self._loss(lattice, spins, fields, energies, gradient=True)
+            return self._loss(lattice, spins, fields, energies, gradient=True, biases=self._biases(bias, len(spins)))
 
-    def _loss(self, lattice, spins, fields, energies=None, gradient=True):
+    def _loss(self, lattice, spins, fields, energies=None, gradient=True, biases=None):
         """(loss, gradient); without ``gradient`` the second item is None and the costly part is skipped."""
         n_configs, n_sites = spins.shape[:2]
+        biases = self._biases(biases, n_configs)
         total = 0.0
         grads = [np.zeros_like(p) for p in self.network_.params] if gradient else None
         norm = n_configs * n_sites * 3
         for k in range(n_configs):
             s = spins[k]
-            y, cache = self._site_outputs(lattice, s, order=2 if gradient else 1)
+            y, cache = self._site_outputs(lattice, s, order=2 if gradient else 1, bias=biases[k])
             gradients = self._gradients(lattice, s, cache)
             residual = self._field(s, gradients, y) - fields[k]
             if self.outputs == "two-potential":
@@ -341,24 +346,30 @@ class BPModel(FieldModel):
                 g += dg
         return total, grads
 
-    def _training_arrays(self, spins, fields, energies, lattice):
+    def _training_arrays(self, spins, fields, energies, lattice, bias):
         s, lat, _ = self._configs(spins, lattice)
         fields = np.asarray(fields, dtype=float).reshape(s.shape)
         if energies is not None:
             energies = np.asarray(energies, dtype=float).reshape(len(s))
-        return s, lat, fields, energies
+        return s, lat, fields, energies, self._biases(bias, len(s))
 
-    def trained_on(self, spins, fields, energies=None, lattice=None) -> bool:
+    @staticmethod
+    def _hash(s, fields, energies, biases):
+        # data without a bias keep the hashes they always had
+        return _data_hash(s, fields, energies) if biases[0] is None else _data_hash(s, fields, energies, biases)
+
+    def trained_on(self, spins, fields, energies=None, lattice=None, bias=None) -> bool:
         """Whether :meth:`fit` was given exactly these snapshots (compares :attr:`training_hash_`)."""
-        s, _, fields, energies = self._training_arrays(spins, fields, energies, lattice)
-        return self.training_hash_ == _data_hash(s, fields, energies)
+        s, _, fields, energies, biases = self._training_arrays(spins, fields, energies, lattice, bias)
+        return self.training_hash_ == self._hash(s, fields, energies, biases)
 
-    def fit(self, spins, fields, energies=None, lattice=None) -> "BPModel":
+    def fit(self, spins, fields, energies=None, lattice=None, bias=None) -> "BPModel":
         """Train on snapshots: spins and reference fields (B, N, 3), optional energies (B,).
 
-        All snapshots share one lattice, ``lattice`` (required unless the model was fitted before).
+        All snapshots share one lattice, ``lattice`` (required unless the model was fitted before);
+        ``bias``, the leads' (μ_L, μ_R) of a strip descriptor, is one pair or one per snapshot.
         """
-        s, lat, fields, energies = self._training_arrays(spins, fields, energies, lattice)
+        s, lat, fields, energies, biases = self._training_arrays(spins, fields, energies, lattice, bias)
         if len(s) == 0:
             raise ValueError("no training snapshots")
         if not np.all(np.isfinite(fields)):
@@ -368,14 +379,16 @@ class BPModel(FieldModel):
         n_val = int(round(self.validation_fraction * len(s))) if len(s) > 1 else 0
         val, train = order[:n_val], order[n_val:]
         if not (self.warm_start and hasattr(self, "network_")):
-            self.scaler_ = StandardScaler().fit(np.concatenate([self.descriptor.features(lat, x) for x in s[train]]))
+            self.scaler_ = StandardScaler().fit(np.concatenate([self.descriptor.features(lat, s[k], biases[k])
+                                                                for k in train]))
             self.network_ = MLP((self.descriptor.n_features, *self.hidden, self.n_outputs), self.activation, rng)
             self.history_ = {"train_loss": [], "validation_loss": [], "learning_rate": []}
-        self.training_hash_ = _data_hash(s, fields, energies)
+        self.training_hash_ = self._hash(s, fields, energies, biases)
         self.lattice_ = lat
 
         def loss(idx, gradient=True):
-            return self._loss(lat, s[idx], fields[idx], None if energies is None else energies[idx], gradient=gradient)
+            return self._loss(lat, s[idx], fields[idx], None if energies is None else energies[idx], gradient=gradient,
+                              biases=[biases[k] for k in idx])
 
         check = val if len(val) else train
         tracker = EarlyStopping(self.network_.params, self.history_, self.stop_patience)

@@ -95,6 +95,15 @@ def _generate(args) -> int:
     return _run_plan(plan, args)
 
 
+def _generate_driven(args) -> int:
+    from .strip_data import StripPlan
+
+    plan = StripPlan(Lx=args.Lx, Ly=args.Ly, J=args.J, Gamma=args.Gamma, kT_el=args.kT_el, mu_left=args.mu_left,
+                     mu_rights=tuple(args.mu_right), bridge_mu_rights=tuple(args.bridge_mu_right), steps=args.steps, dt=args.dt, alpha=args.alpha, kT=args.kT,
+                     snapshots=args.snapshots, perturbations=args.perturbations, seed=args.seed)
+    return _run_plan(plan, args)
+
+
 def _label(args) -> int:
     from .datasets import LabelPlan, read_configurations
 
@@ -394,26 +403,87 @@ def _reproduce_de_benchmark(args) -> int:
     return 0
 
 
+def _reproduce_strip_potentials(args) -> int:
+    from .bp import load_model
+    from .models import shipped_path
+    from .strip_studies import (HELD_OUT_BIAS, MODELS, split_driven, strip_potentials_study, strip_regions,
+                                train_strip_model)
+
+    data = _load_dataset(args.data)
+    if data.bias is None:
+        raise UsageError(f"{args.data} holds equilibrium data: make driven-strip data with `spinlab generate-driven`")
+    train, _ = split_driven(data, HELD_OUT_BIAS)
+    folder = Path(args.models)
+    folder.mkdir(parents=True, exist_ok=True)
+    models = {}
+    for name, outputs in MODELS.items():
+        path = folder / name
+        if path.with_suffix(".npz").exists():
+            models[name] = load_model(path)
+            print(f"{name} model read from {path}.npz (delete it to retrain)")
+            continue
+        models[name] = train_strip_model(train, outputs, cutoff=args.cutoff, hidden=tuple(args.hidden),
+                                         epochs=args.epochs, seed=args.seed)
+        models[name].save(path, command=command_line(args.argv),
+                          extra={"dataset": {"plan": data.plan, "fingerprint": data.fingerprint()},
+                                 "held_out_bias": HELD_OUT_BIAS,
+                                 "history": {k: [float(x) for x in v] for k, v in models[name].history_.items()}})
+    if not strip_regions(data.lattice, args.margin)["bulk"].any():
+        raise UsageError(f"--margin {args.margin} leaves no bulk on {data.lattice!r}")
+    arrays, summary = strip_potentials_study(data, models, margin=args.margin)
+    _, groups = split_driven(data, HELD_OUT_BIAS)
+    sample = groups["held-out bias"]
+    picks = np.linspace(0, len(sample) - 1, 3).round().astype(int)  # re-checked by the tests
+    arrays.update({"sample/spins": sample.spins[picks], "sample/fields": sample.fields[picks],
+                   "sample/bias": sample.bias[picks], "sample/times": sample.times[picks]})
+    summary.update(kind="strip-potentials", command=command_line(args.argv), plan=data.plan,
+                   fingerprint=data.fingerprint(), train_snapshots=len(train),
+                   models={name: m.fingerprint() for name, m in models.items()})
+    _write(_results_path(args, "strip-potentials.npz"), arrays, summary)
+    if args.update_shipped:
+        models["two-potential"].save(shipped_path("driven-strip"), command=command_line(args.argv),
+                                     extra={"dataset": {"plan": data.plan, "fingerprint": data.fingerprint()},
+                                            "held_out_bias": HELD_OUT_BIAS, "report": summary["accuracy"]})
+        print(f"shipped two-potential model written to {shipped_path('driven-strip')}.npz/.json")
+    for name, groups_ in summary["accuracy"].items():
+        for group, regions in groups_.items():
+            print(f"{name:>14} {group:>14}: torque error " + ", ".join(
+                f"{region} {e['torque_relative']:.3f}" for region, e in regions.items()) + " of their spreads")
+    work = summary["loop_work"]
+    print(f"loop work: NEGF {work['negf']:.3e} (zero bias {work['negf_zero_bias']:.1e}), two-potential "
+          f"{work['two-potential']:.3e}, conservative {work['conservative']:.1e}")
+    even = summary["even_part"]
+    print(f"even part: NEGF rms {even['negf_rms']:.3e}; W against it: relative error "
+          f"{even['two-potential']['relative_error']:.3f}")
+    return 0
+
+
 def _reproduce_de_arrest(args) -> int:
     from . import de_studies
-    from .phase_separation import fm_hole_density
+    from .observables import local_correlation
+    from .phase_separation import fm_hole_density, hole_rich_fraction
 
     preset = get_preset("double-exchange")
     preset.check_size(args.L)
     if args.mu_train is None and args.data is None:
         raise UsageError("give --data (the training set, for mu_train) or --mu-train")
     model = _model_for("double-exchange", args.model)
-    mu_train = ({"mean": args.mu_train, "spread": 0.0, "snapshots": 0} if args.mu_train is not None
+    mu_train = ({"mean": args.mu_train, "spread": args.mu_train_spread, "snapshots": None} if args.mu_train is not None
                 else de_studies.training_chemical_potential(_load_dataset(args.data)))
     arrays, summary = de_studies.arrest_quenches(model, args.L, args.seeds, args.steps, kT_control=args.kT_control,
-                                                 maps_at=args.maps, work=args.work)
-    holes = de_studies.kpm_hole_densities(arrays["map_spins"], args.L, mu_train["mean"])
-    arrays.update({f"map_{k}": v for k, v in holes.items()})
+                                                 maps_at=args.maps, n_textures=args.textures, work=args.work)
+    arrays.pop("map_spins")  # shipped as C_i maps; the textures' spins only feed KPM
+    holes = de_studies.kpm_hole_densities(arrays.pop("texture_spins"), args.L, mu_train["mean"])
+    at_maps = np.searchsorted(arrays["texture_times"], arrays["map_times"])
+    arrays.update({"hole_rich/canonical": np.array([hole_rich_fraction(h) for h in holes["holes_canonical"]]),
+                   "hole_rich/at_mu": np.array([hole_rich_fraction(h) for h in holes["holes_at_mu"]]),
+                   "hole_count_at_mu": holes["hole_count_at_mu"], "canonical_mu": holes["canonical_mu"],
+                   "map_holes": holes["holes_canonical"][at_maps], "map_holes_at_mu": holes["holes_at_mu"][at_maps]})
     n_holes = args.L**2 - preset.n_electrons(args.L)  # the lower Hund band holds one electron per site
     radius = float(np.sqrt(n_holes / (np.pi * fm_hole_density(mu_train["mean"], preset.J))))
     lattice = preset.lattice(args.L)
     droplet = de_studies.relaxed_droplet(model.bind(lattice), lattice, radius, args.droplet_steps)
-    arrays["droplet"] = droplet.pop("final")
+    arrays["droplet_correlation"] = local_correlation(lattice, droplet.pop("final"))
     summary.update(mu_train=mu_train, holes_expected=n_holes, droplet=dict(droplet, radius=radius,
                    steps=args.droplet_steps),
                    hole_count_at_mu_train=[float(c) for c in holes["hole_count_at_mu"]],
@@ -425,8 +495,8 @@ def _reproduce_de_arrest(args) -> int:
           f"(r = {radius:.1f}): {droplet['nn_correlation']:.4f}")
     print(f"FM clusters over the last half-decade: {c['mean']:.1f} ± {c['spread']:.1f}; change across it "
           f"{summary['cluster_count_change']['mean']:+.1f} ± {summary['cluster_count_change']['spread']:.1f}")
-    print(f"holes at mu_train = {mu_train['mean']:.4f}: {np.round(holes['hole_count_at_mu'], 1).tolist()} "
-          f"(filling 0.485 means {n_holes:g})")
+    print(f"holes at mu_train = {mu_train['mean']:.4f}: {np.round(holes['hole_count_at_mu'], 1).tolist()} at t = "
+          f"{np.round(arrays['texture_times'], 1).tolist()} (filling 0.485 means {n_holes:g})")
     return 0
 
 
@@ -547,6 +617,32 @@ def add_commands(subparsers) -> None:
     g.add_argument("--seed", type=_count, default=0, help="base seed; task k uses seed + k")
     _add_worker_options(g)
     g.set_defaults(run=_generate)
+
+    d = _parser(subparsers, "generate-driven", help="NEGF training data of the strip driven between two leads",
+                description="NEGF-driven LL runs of the strip (open x, periodic y) from a thermalized Neel state at\n"
+                            "several biases (mu_left fixed, one run per --mu-right value), snapshots evenly in time\n"
+                            "plus perturbed copies, labelled by NEGF. Re-running completes an interrupted generation.")
+    d.add_argument("--out", required=True, help="dataset folder")
+    d.add_argument("--Lx", type=_positive_int, default=32, help="columns (transport direction, open)")
+    d.add_argument("--Ly", type=_positive_int, default=24, help="rows (periodic)")
+    d.add_argument("--J", type=_positive_float, default=3.8, help="Hund coupling")
+    d.add_argument("--Gamma", type=_positive_float, default=1.0, help="wide-band lead coupling")
+    d.add_argument("--kT-el", type=_non_negative_float, default=0.01, dest="kT_el", help="electronic temperature")
+    d.add_argument("--mu-left", type=float, default=-3.6, dest="mu_left", help="left lead chemical potential (fixed)")
+    d.add_argument("--mu-right", type=float, nargs="+", default=[-3.6, -3.45, -3.35, -3.28, -3.28, -3.2],
+                   dest="mu_right", help="right lead chemical potential of each run from the Neel start (repeat one "
+                                         "for another run)")
+    d.add_argument("--bridge-mu-right", type=float, nargs="*", default=[-3.6, -3.28], dest="bridge_mu_right",
+                   help="the same for runs from a tilted ferromagnet (a metal bridging the leads)")
+    d.add_argument("--steps", type=_positive_int, default=400, help="steps per run")
+    d.add_argument("--dt", type=_positive_float, default=0.5, help="time step")
+    d.add_argument("--alpha", type=_non_negative_float, default=0.55, help="Landau-Lifshitz damping")
+    d.add_argument("--kT", type=_non_negative_float, default=0.0025, help="spin-bath temperature")
+    d.add_argument("--snapshots", type=_positive_int, default=20, help="snapshots per run (evenly in time)")
+    d.add_argument("--perturbations", type=_count, default=1, help="randomly tilted copies of each snapshot")
+    d.add_argument("--seed", type=_count, default=0, help="base seed; run k uses seed + k")
+    _add_worker_options(d)
+    d.set_defaults(run=_generate_driven)
 
     b = _parser(subparsers, "label", help="label given configurations with an electron solver (KPM by default)",
                 description="Compute the exchange fields of given spin configurations (ML-driven states on lattices ED\n"
@@ -694,18 +790,37 @@ def add_commands(subparsers) -> None:
                    help="electronic temperature of ED (that of the training data)")
     _add_output_options(d)
     d.set_defaults(run=_reproduce_de_benchmark)
+    sp = _parser(runs, "strip-potentials", help="driven strip: two-potential and conservative models on NEGF data",
+                 description="Train the two-potential (field-like U, damping-like W) and the conservative BP model\n"
+                             "on NEGF transverse fields of the driven strip, hold out a whole run and every run at\n"
+                             "mu_R = -3.35, and compare them: errors in the bulk and near the leads, parity, the\n"
+                             "even part under S -> -S and the loop work on a metallic bridge (Fig. 11).")
+    sp.add_argument("data", help="dataset folder written by `spinlab generate-driven`")
+    sp.add_argument("--models", default="runs/strip-models",
+                    help="folder of the trained models (a model found there is reused: the study resumes)")
+    sp.add_argument("--cutoff", type=_positive_float, default=2.3, help="descriptor cutoff r_c")
+    sp.add_argument("--hidden", type=_positive_int, nargs="+", default=[32, 32], help="hidden layer widths")
+    sp.add_argument("--epochs", type=_positive_int, default=300, help="L-BFGS iterations")
+    sp.add_argument("--seed", type=_count, default=0, help="seed of the initial weights and the validation split")
+    sp.add_argument("--margin", type=_count, default=5, help="columns next to each lead counted as edges, not bulk")
+    _add_output_options(sp)
+    sp.set_defaults(run=_reproduce_strip_potentials)
     a = _parser(runs, "de-arrest", help="double exchange: ML quenches on a large lattice, arrested phase separation",
                 description="ML-driven quenches of the double-exchange model (T = 0 spins, seeds, one Langevin\n"
                             "control), KPM hole densities of the first seed's textures, a relaxed FM droplet at the\n"
                             "same filling for comparison (Figs. 9-10).")
-    _add_quench_options(a, L=100, seeds=[1, 2, 3, 4, 5], steps=8000)
+    _add_quench_options(a, L=100, seeds=[1, 2, 3, 4, 5], steps=2000)
     a.add_argument("--kT-control", type=_non_negative_float, default=0.005, dest="kT_control",
                    help="spin temperature of the Langevin control run (0: none)")
-    a.add_argument("--maps", type=_positive_float, nargs="+", default=[10.0, 50.0, 400.0],
-                   help="times of the first seed's textures (spins and KPM hole densities)")
+    a.add_argument("--maps", type=_positive_float, nargs="+", default=[10.0, 30.0, 100.0],
+                   help="times of the C_i maps of every seed (and of the first seed's KPM hole densities)")
+    a.add_argument("--textures", type=_positive_int, default=8,
+                   help="log-spaced times of the first seed's KPM hole densities (besides --maps)")
     a.add_argument("--data", default=None, help="the model's training set, for mu_train (its quench snapshots)")
     a.add_argument("--mu-train", type=float, default=None, dest="mu_train", help="mu_train given instead of --data")
-    a.add_argument("--droplet-steps", type=_positive_int, default=4000, dest="droplet_steps",
+    a.add_argument("--mu-train-spread", type=_non_negative_float, default=None, dest="mu_train_spread",
+                   help="its spread over the training snapshots (recorded with --mu-train)")
+    a.add_argument("--droplet-steps", type=_positive_int, default=2000, dest="droplet_steps",
                    help="steps relaxing the single FM droplet")
     _add_output_options(a)
     a.set_defaults(run=_reproduce_de_arrest)

@@ -24,6 +24,7 @@ from .dynamics import SemiImplicitMidpoint
 from .electrons import KPMModel, SDModel
 from .electrons.kpm import largest_distance
 from .metrics import field_errors
+from .observables import local_correlation
 from .phase_separation import fm_droplet, hole_density, phase_separation_observables
 from .presets import get_preset
 from .spins import random_spins
@@ -145,30 +146,40 @@ def _accuracy_along(ed, ml, spins, times, early: float, n_parity: int, seed: int
 
 
 def arrest_quenches(model, L: int, seeds, steps: int, *, kT_control: float = 0.005, dt: float = 0.05,
-                    alpha: float = 0.5, n_records: int = 60, maps_at=(), work=None, progress: bool = True):
+                    alpha: float = 0.5, n_records: int = 60, maps_at=(), n_textures: int = 8, work=None,
+                    progress: bool = True):
     """ML-driven quenches on an L x L lattice: T = 0 spins for every seed, one Langevin control at
-    ``kT_control`` (first seed), the textures of the first seed at ``maps_at`` (recorded in every run,
-    so that all share one time axis).
+    ``kT_control`` (first seed), the local correlation C_i of every T = 0 seed at ``maps_at`` (recorded
+    in every run, so that all share one time axis).
 
-    Returns ``(arrays, summary)``; the summary holds, over the seeds, the NN-correlation plateau and the
+    Returns ``(arrays, summary)``.  The arrays hold the observables of every run against ``times``,
+    ``map_correlation`` (seeds, maps, N) at ``map_times``, the first seed's spins there (``map_spins``)
+    and at about ``n_textures`` log-spaced records (``texture_spins`` at ``texture_times``, for electron
+    densities post hoc).  The summary holds, over the seeds, the NN-correlation plateau and the
     FM-cluster count over the last half-decade, and the count's change across that half-decade.
     """
     lattice = get_preset("double-exchange").lattice(L)
     provider = model.bind(lattice)
     runs = [(seed, 0.0) for seed in seeds] + ([(seeds[0], kT_control)] if kT_control > 0 else [])
-    arrays = {}
+    arrays, correlations = {}, []
     for seed, kT in tqdm(runs, desc=f"ML quenches {L}x{L}", disable=not progress):
         name = f"{seed}" if kT == 0 else f"langevin-{kT:g}/{seed}"
         store = None if work is None else Path(work) / f"arrest-L{L}-kT{kT:g}-seed{seed}"
+        first = (seed, kT) == runs[0]
         result = phase_separation_quench(provider, lattice, steps, seed=seed, dt=dt, alpha=alpha, kT=kT,
-                                         n_records=n_records, maps_at=maps_at, store=store,
+                                         n_records=n_records, maps_at=maps_at, store=store, keep_spins=first,
                                          progress=progress and len(runs) == 1)
-        arrays["times"] = result["times"]
+        times = arrays["times"] = result["times"]
         for key in OBSERVABLES:
             arrays[f"{name}/{key}"] = result[key]
-        if (seed, kT) == runs[0]:
+        if kT == 0:
+            correlations.append([local_correlation(lattice, spins) for spins in result["map_spins"]])
+        if first:
             arrays["map_times"], arrays["map_spins"] = result["map_times"], result["map_spins"]
-    times = arrays["times"]
+            spaced = np.searchsorted(times, np.geomspace(times[1], times[-1], n_textures))
+            pick = np.union1d(spaced, np.searchsorted(times, result["map_times"]))
+            arrays["texture_times"], arrays["texture_spins"] = times[pick], result["spins"][pick]
+    arrays["map_correlation"] = np.array(correlations).reshape(len(seeds), len(arrays["map_times"]), -1)
     late = late_times(times)
     counts = np.array([arrays[f"{s}/fm_cluster_count"] for s in seeds])
     summary = {"L": L, "seeds": [int(s) for s in seeds], "steps": steps, "dt": dt, "alpha": alpha,
@@ -220,14 +231,13 @@ def kpm_hole_densities(configurations, L: int, mu: float, *, kT_el: float = 0.02
     lattice = get_preset("double-exchange").lattice(L)
     if probe_distance is not None and probe_distance >= largest_distance(lattice):
         probe_distance = None  # a lattice smaller than the probes' reach: the exact trace
-    at_mu = KPMModel.from_preset("double-exchange", L, kT_el=kT_el, mu=mu, probe_distance=probe_distance)
-    canonical = KPMModel.from_preset("double-exchange", L, kT_el=kT_el, probe_distance=probe_distance)
+    kpm = KPMModel.from_preset("double-exchange", L, kT_el=kT_el, probe_distance=probe_distance)
     holes, holes_c, mus = [], [], []
     for spins in tqdm(configurations, desc=f"KPM hole densities {L}x{L}", disable=not progress):
-        holes.append(hole_density(at_mu, spins))
-        state = canonical.solve(spins)
-        holes_c.append(1.0 - state.density)
-        mus.append(state.mu)
+        mus.append(kpm.chemical_potential(spins))
+        at_mu, canonical = 1.0 - kpm.local_densities(spins, [mu, mus[-1]])
+        holes.append(at_mu)
+        holes_c.append(canonical)
     holes = np.array(holes)
     return {"holes_at_mu": holes, "holes_canonical": np.array(holes_c), "hole_count_at_mu": holes.sum(axis=1),
             "canonical_mu": np.array(mus)}

@@ -51,18 +51,33 @@ class FieldModel:
             raise ValueError(f"spins must have shape ({lattice.n_sites}, 3) on {lattice!r}, got {s.shape[1:]}")
         return s, self._check_lattice(lattice), batch
 
-    def bind(self, lattice: Lattice) -> "BoundModel":
-        """This model on ``lattice``: a field provider for :func:`spinlab.trajectory.run`."""
-        return BoundModel(self, self._check_lattice(lattice))
+    @staticmethod
+    def _biases(bias, n_configs: int):
+        """The leads' (μ_L, μ_R) of every configuration, (n_configs, 2), or [None] * n_configs."""
+        if bias is None:
+            return [None] * n_configs
+        if isinstance(bias, list) and all(b is None for b in bias):
+            return bias
+        b = np.asarray(bias, dtype=float)
+        b = np.broadcast_to(b, (n_configs, 2)) if b.shape == (2,) else b
+        if b.shape != (n_configs, 2):
+            raise ValueError(f"bias must be one pair (mu_left, mu_right) or one per configuration ({n_configs}), "
+                             f"got shape {np.shape(bias)}")
+        return b
 
-    def errors(self, spins, fields, lattice=None) -> dict:
+    def bind(self, lattice: Lattice, bias=None) -> "BoundModel":
+        """This model on ``lattice`` (and, for a strip descriptor, at the leads' ``bias`` = (μ_L, μ_R)):
+        a field provider for :func:`spinlab.trajectory.run`."""
+        return BoundModel(self, self._check_lattice(lattice), bias)
+
+    def errors(self, spins, fields, lattice=None, bias=None) -> dict:
         """:func:`~spinlab.metrics.field_errors` of the prediction against reference fields."""
         s, lat, _ = self._configs(spins, lattice)
-        return field_errors(s, self.predict_fields(s, lattice=lat), np.asarray(fields).reshape(s.shape))
+        return field_errors(s, self.predict_fields(s, lattice=lat, bias=bias), np.asarray(fields).reshape(s.shape))
 
-    def score(self, spins, fields, lattice=None) -> float:
+    def score(self, spins, fields, lattice=None, bias=None) -> float:
         """R² of the torques S × H (1 is perfect; scikit-learn convention: higher is better)."""
-        return self.errors(spins, fields, lattice)["torque_r2"]
+        return self.errors(spins, fields, lattice, bias)["torque_r2"]
 
 
 class BoundModel:
@@ -72,28 +87,29 @@ class BoundModel:
     a two-potential model is a generalized provider returning the transverse field only.
     """
 
-    def __init__(self, model: FieldModel, lattice: Lattice):
+    def __init__(self, model: FieldModel, lattice: Lattice, bias=None):
         self.model, self.lattice, self.n_sites = model, lattice, lattice.n_sites
+        self.bias = None if bias is None else tuple(float(mu) for mu in bias)
         self.conservative = model.conservative
 
     def exchange_field(self, spins) -> np.ndarray:
-        return self.model.predict_fields(spins, lattice=self.lattice)
+        return self.model.predict_fields(spins, lattice=self.lattice, bias=self.bias)
 
     def energy(self, spins):
         if not self.conservative:
             raise TypeError("a two-potential model has no energy (it is nonconservative): use field_parts")
-        return self.model.predict_energy(spins, lattice=self.lattice)
+        return self.model.predict_energy(spins, lattice=self.lattice, bias=self.bias)
 
     def energy_and_field(self, spins):
         return self.energy(spins), self.exchange_field(spins)
 
     def field_parts(self, spins) -> dict:
-        return self.model.field_parts(spins, lattice=self.lattice)
+        return self.model.field_parts(spins, lattice=self.lattice, bias=self.bias)
 
     def config(self) -> dict:
         return {"provider": type(self.model).__name__, "lattice": self.lattice.config(),
-                "model": self.model.fingerprint()}
+                "model": self.model.fingerprint(), **({} if self.bias is None else {"bias": list(self.bias)})}
 
     def __repr__(self) -> str:
         short = getattr(self.model, "short_repr", lambda: type(self.model).__name__)()
-        return f"{short}.bind({self.lattice!r})"
+        return f"{short}.bind({self.lattice!r}" + ("" if self.bias is None else f", bias={self.bias}") + ")"

@@ -81,16 +81,19 @@ class RidgeFieldModel(FieldModel):
     def __repr__(self) -> str:
         return f"{self.short_repr()}  # {'fitted' if hasattr(self, 'coef_') else 'not fitted'}"
 
-    def predict_fields(self, spins, lattice=None):
+    def predict_fields(self, spins, lattice=None, bias=None):
+        """Model fields (N, 3) or (B, N, 3); a linear model's static columns drop out of them."""
         s, lat, batch = self._configs(spins, lattice)
         cot = np.zeros(self.descriptor.n_features)
         cot[self._columns] = self.coef_
         out = np.stack([-self.descriptor.vjp(lat, x, np.broadcast_to(cot, (lat.n_sites, len(cot)))) for x in s])
         return out if batch else out[0]
 
-    def predict_energy(self, spins, lattice=None):
+    def predict_energy(self, spins, lattice=None, bias=None):
         s, lat, batch = self._configs(spins, lattice)
-        e = np.array([self.descriptor.features(lat, x)[:, self._columns].sum(axis=0) @ self.coef_ for x in s])
+        biases = self._biases(bias, len(s))
+        e = np.array([self.descriptor.features(lat, x, biases[k])[:, self._columns].sum(axis=0) @ self.coef_
+                      for k, x in enumerate(s)])
         return e if batch else e[0]
 
     def effective_couplings(self) -> dict[float, float]:

@@ -7,11 +7,11 @@ import pytest
 from sklearn.preprocessing import StandardScaler
 
 from spinlab.bp import BPModel, load_model
-from spinlab.descriptors import BondListDescriptor, SymmetricDescriptor
+from spinlab.descriptors import BondListDescriptor, StripDescriptor, SymmetricDescriptor
 from spinlab.dynamics import SemiImplicitMidpoint
 from spinlab.electrons import SDModel
 from spinlab.heisenberg import HeisenbergModel
-from spinlab.lattice import SquareLattice, TriangularLattice
+from spinlab.lattice import SquareLattice, Strip, TriangularLattice
 from spinlab.mlp import ACTIVATIONS, MLP
 from spinlab.modelfiles import scaler_from_state, scaler_state
 from spinlab.ridge import RidgeFieldModel
@@ -139,6 +139,54 @@ def test_training_gradient_equals_finite_differences_of_the_loss(kwargs):
         minus = model.loss_and_gradient(LATTICE, spins, fields, energies)[0]
         p[idx] = old
         assert g[idx] == pytest.approx((plus - minus) / (2 * h), rel=1e-5, abs=1e-9)
+
+
+STRIP = Strip(8, 6)
+BIASES = np.array([(-3.6, -3.28), (-3.6, -3.0), (-3.6, -3.6)])
+
+
+def strip_data(n=3):
+    """Two-potential fields on the strip whose damping-like part grows with the bias μ_R - μ_L."""
+    spins = np.stack([random_spins(STRIP.n_sites, 70 + k) for k in range(n)])
+    bias = BIASES[np.arange(n) % len(BIASES)]
+    fields = np.stack([two_potential_field(STRIP, x, c=mu_r - mu_l) for x, (mu_l, mu_r) in zip(spins, bias)])
+    return spins, fields, bias
+
+
+def test_strip_model_training_gradient_equals_finite_differences_of_the_loss():
+    spins, fields, bias = strip_data()
+    model = BPModel(StripDescriptor(2.3), hidden=(5,), outputs="two-potential", epochs=1, progress=False)
+    model.fit(spins, fields, lattice=STRIP, bias=bias)
+    loss, grads = model.loss_and_gradient(STRIP, spins, fields, bias=bias)
+    h, p = 1e-6, model.network_.params[0]
+    for idx in [(0, 0), (p.shape[0] - 1, 2), (p.shape[0] - 3, 4)]:  # a spin feature, the bias columns
+        old = p[idx]
+        p[idx] = old + h
+        plus = model.loss_and_gradient(STRIP, spins, fields, bias=bias)[0]
+        p[idx] = old - h
+        minus = model.loss_and_gradient(STRIP, spins, fields, bias=bias)[0]
+        p[idx] = old
+        assert grads[0][idx] == pytest.approx((plus - minus) / (2 * h), rel=1e-5, abs=1e-9)
+
+
+def test_a_strip_model_sees_the_bias_and_keeps_it_through_its_files(tmp_path):
+    spins, fields, bias = strip_data()
+    model = BPModel(StripDescriptor(2.3), hidden=(6,), outputs="two-potential", epochs=3, progress=False)
+    model.fit(spins, fields, lattice=STRIP, bias=bias)
+    assert model.trained_on(spins, fields, lattice=STRIP, bias=bias)
+    assert not model.trained_on(spins, fields, lattice=STRIP, bias=bias[::-1])
+    at = {tuple(b): model.predict_fields(spins[0], bias=b) for b in BIASES}
+    assert np.abs(at[tuple(BIASES[0])] - at[tuple(BIASES[1])]).max() > 1e-6
+    provider = model.bind(STRIP, bias=BIASES[1])
+    np.testing.assert_array_equal(provider.exchange_field(spins[0]), at[tuple(BIASES[1])])
+    model.save(tmp_path / "strip", command="test")
+    again = load_model(tmp_path / "strip")
+    np.testing.assert_allclose(again.predict_fields(spins[0], lattice=STRIP, bias=BIASES[1]), at[tuple(BIASES[1])],
+                               atol=1e-13)
+    with pytest.raises(ValueError, match="chemical potentials"):
+        again.predict_fields(spins[0], lattice=STRIP)
+    with pytest.raises(ValueError, match="one per configuration"):
+        model.fit(spins, fields, lattice=STRIP, bias=bias[:2])
 
 
 # -- learning known answers -------------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from spinlab.descriptors import SymmetricDescriptor
 from spinlab.electrons import SDModel
 from spinlab.io import load_npz
 from spinlab.lattice import SquareLattice
+from spinlab.observables import local_correlation
 from spinlab.phase_separation import (bond_correlations, fm_bond_fraction, fm_clusters, fm_droplet, fm_hole_density,
                                       hole_density, phase_separation_observables)
 from spinlab.spins import ferromagnet, neel, random_spins
@@ -92,6 +93,12 @@ def test_arrest_quenches_record_seeds_a_langevin_control_and_textures(tiny_model
     assert "langevin-0.01/3/nn_correlation" in arrays
     assert not np.array_equal(arrays["langevin-0.01/3/nn_correlation"], arrays["3/nn_correlation"])  # the noise acts
     assert arrays["map_spins"].shape == (2, 36, 3) and np.allclose(arrays["map_times"], [0.5, 2.0])
+    lattice = SquareLattice(6)
+    assert arrays["map_correlation"].shape == (2, 2, 36)  # every T = 0 seed, every map time
+    np.testing.assert_allclose(arrays["map_correlation"][0], [local_correlation(lattice, s) for s in arrays["map_spins"]])
+    assert set(arrays["map_times"]) <= set(arrays["texture_times"]) and len(arrays["texture_times"]) >= 3
+    at = np.searchsorted(arrays["texture_times"], arrays["map_times"])
+    np.testing.assert_array_equal(arrays["texture_spins"][at], arrays["map_spins"])
     assert len(summary["late_cluster_count"]["values"]) == 2
 
 
@@ -110,8 +117,13 @@ def test_de_arrest_command_writes_quenches_hole_densities_and_the_droplet(tiny_m
     assert main(argv) == 0
     arrays, meta = load_npz(tmp_path / "de-arrest.npz")
     assert meta["command"].startswith("spinlab reproduce de-arrest") and meta["holes_expected"] == 64 - 62
-    assert arrays["map_holes_at_mu"].shape == (1, 64) and arrays["droplet"].shape == (64, 3)
-    np.testing.assert_allclose(meta["hole_count_at_mu_train"], arrays["map_holes_at_mu"].sum(axis=1))
+    assert arrays["map_holes_at_mu"].shape == (1, 64) and arrays["droplet_correlation"].shape == (64,)
+    assert "map_spins" not in arrays and "texture_spins" not in arrays  # consumed, not shipped
+    np.testing.assert_allclose(meta["hole_count_at_mu_train"], arrays["hole_count_at_mu"])
+    at = np.searchsorted(arrays["texture_times"], arrays["map_times"])
+    np.testing.assert_allclose(arrays["hole_count_at_mu"][at], arrays["map_holes_at_mu"].sum(axis=1))
+    assert arrays["hole_rich/canonical"].shape == arrays["texture_times"].shape
+    assert np.all((0 <= arrays["hole_rich/canonical"]) & (arrays["hole_rich/canonical"] <= 1))
     assert "holes at mu_train = -4.5000" in capsys.readouterr().out
 
 

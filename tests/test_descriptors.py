@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-from spinlab.descriptors import BondListDescriptor, SymmetricDescriptor, descriptor_from_config
+from spinlab.descriptors import BondListDescriptor, StripDescriptor, SymmetricDescriptor, descriptor_from_config
 from spinlab.descriptors.decomposition import decompose_orbit
 from spinlab.descriptors.groups import irreps, multiplication_table
-from spinlab.lattice import SquareLattice, TriangularLattice, point_group_matrices
+from spinlab.lattice import SquareLattice, Strip, TriangularLattice, point_group_matrices
 from spinlab.spins import random_spins, tetrahedral, three_sublattice
 
 CASES = [
@@ -273,7 +273,8 @@ def test_feature_values_are_pinned():
 
 
 def test_descriptors_round_trip_through_their_config():
-    for d in (SymmetricDescriptor("square", 2.3, 2.3), BondListDescriptor("triangular", 2.0)):
+    for d in (SymmetricDescriptor("square", 2.3, 2.3), BondListDescriptor("triangular", 2.0),
+              StripDescriptor(2.3, lead_range=4.0)):
         again = descriptor_from_config(d.config())
         assert type(again) is type(d) and again.feature_names == d.feature_names
 
@@ -291,3 +292,112 @@ def test_descriptor_refuses_other_lattices_and_small_tori():
         d.features(SquareLattice(8), random_spins(64, 0))
     with pytest.raises(ValueError, match="wraps onto itself"):
         d.features(TriangularLattice(4), random_spins(16, 0))
+
+
+# -- the strip between two leads --------------------------------------------------------------------------------
+BIAS = (-3.6, -3.28)
+
+
+def _strip_image(lattice, spins, shift=0, mirror=False):
+    """Spins moved on the strip: site (x, y) goes to (x, ±y + shift); returns (moved spins, site map old -> new)."""
+    x, y = lattice.coords.T
+    target = lattice.site_index(x, (-y if mirror else y) + shift)
+    moved = np.empty_like(spins)
+    moved[target] = spins
+    return moved, target
+
+
+@pytest.mark.parametrize("shift, mirror", [(3, False), (0, True), (2, True)], ids=["translate", "mirror", "glide"])
+def test_strip_features_are_invariant_under_y_translations_and_the_mirror(shift, mirror):
+    d, lattice = StripDescriptor(2.3), Strip(10, 8)
+    spins = random_spins(lattice.n_sites, 11)
+    moved, target = _strip_image(lattice, spins, shift, mirror)
+    np.testing.assert_allclose(d.features(lattice, moved, BIAS)[target], d.features(lattice, spins, BIAS),
+                               atol=1e-12)
+
+
+def test_strip_features_tell_left_from_right():
+    """The bias breaks x -> -x, so the strip descriptor must not be invariant under it (D4 would be)."""
+    d, lattice = StripDescriptor(2.3), Strip(10, 8)
+    spins = random_spins(lattice.n_sites, 12)
+    x, y = lattice.coords.T
+    target = lattice.site_index(lattice.Lx - 1 - x, y)
+    flipped = np.empty_like(spins)
+    flipped[target] = spins
+    spin_part = slice(0, d.n_spin_features)
+    bulk = (x >= 3) & (x <= 6)
+    difference = np.abs(d.features(lattice, flipped, BIAS)[target][bulk, spin_part]
+                        - d.features(lattice, spins, BIAS)[bulk, spin_part]).max()
+    assert difference > 1e-2
+    # while the point-group invariant descriptor of the same neighbourhoods cannot see the flip
+    square = SymmetricDescriptor("square", 2.3)
+    np.testing.assert_allclose(square.features(lattice, flipped)[target][bulk], square.features(lattice, spins)[bulk],
+                               atol=1e-12)
+
+
+def test_strip_static_columns_mark_missing_neighbours_lead_distances_and_bias():
+    d = StripDescriptor(2.3, lead_range=4.0)
+    lattice = Strip(12, 6)
+    G = d.features(lattice, random_spins(lattice.n_sites, 13), BIAS)
+    static = dict(zip(d.static_names, G[:, d.n_spin_features:].T))
+    x = lattice.coords[:, 0]
+    np.testing.assert_array_equal(static["present(-1,0)"], x >= 1)  # the left neighbour is missing on column 0 only
+    np.testing.assert_array_equal(static["present(2,1)"], x <= lattice.Lx - 3)
+    np.testing.assert_allclose(static["lead_left"], np.clip(1 - x / 4.0, 0, None) ** 2)
+    np.testing.assert_allclose(static["lead_right"], np.clip(1 - (11 - x) / 4.0, 0, None) ** 2)
+    np.testing.assert_array_equal(static["mu_left"], -3.6)
+    # a missing neighbour and a perpendicular one both zero the bond variables: only presence tells them apart
+    spins = np.tile([0.0, 0.0, 1.0], (lattice.n_sites, 1))
+    spins[x == 1] = [1.0, 0.0, 0.0]
+    G = d.features(lattice, spins, BIAS)
+    edge, second = np.flatnonzero(x == 0)[0], np.flatnonzero(x == 2)[0]
+    column = d.feature_names.index("present(-1,0)")
+    assert G[edge, column] == 0 and G[second, column] == 1
+
+
+def test_strip_features_depend_on_the_distance_to_the_leads_not_on_x():
+    """The same neighbourhood at the same distance from a lead gives the same features on a longer strip,
+    and the bulk of a strip is a periodic lattice: a model transfers to other strip lengths."""
+    d = StripDescriptor(2.3, lead_range=4.0)
+    short, long = Strip(12, 6), Strip(20, 6)
+    spins_long = random_spins(long.n_sites, 14)
+    x_long = long.coords[:, 0]
+    G_long = d.features(long, spins_long, BIAS)
+    # the short strip holds the first 12 columns of the long one
+    G_short = d.features(short, spins_long[x_long < 12], BIAS)
+    x = short.coords[:, 0]
+    near_left = x <= 7  # neighbourhoods and lead features unchanged (the right lead lead_range or more away)
+    np.testing.assert_allclose(G_short[near_left], G_long[x_long < 12][near_left], atol=1e-12)
+    torus = SquareLattice(20, 6)
+    G_torus = d.features(torus, spins_long, BIAS)
+    bulk = (x_long >= 5) & (x_long <= 14)
+    np.testing.assert_allclose(G_torus[bulk], G_long[bulk], atol=1e-12)
+
+
+def test_strip_derivatives_equal_finite_differences_and_ignore_the_static_columns():
+    d, lattice = StripDescriptor(2.3), Strip(8, 6)
+    rng = np.random.default_rng(15)
+    spins, tangent = random_spins(lattice.n_sites, 15), rng.standard_normal((lattice.n_sites, 3))
+    h = 1e-6
+    finite = (d.features(lattice, spins + h * tangent, BIAS) - d.features(lattice, spins - h * tangent, BIAS)) / (2 * h)
+    jvp = d.jvp(lattice, spins, tangent)
+    assert relative_error(finite, jvp, feature_scale_strip(d, lattice)) < 1e-7
+    assert np.all(jvp[:, d.n_spin_features:] == 0)
+    cotangent = rng.standard_normal((lattice.n_sites, d.n_features))
+    assert np.sum(d.vjp(lattice, spins, cotangent) * tangent) == pytest.approx(np.sum(cotangent * jvp), rel=1e-12)
+    blocked = d.pullback(lattice, spins, lambda G, rows: [cotangent[rows]], block_sites=7, bias=BIAS)[0]
+    np.testing.assert_allclose(blocked, d.vjp(lattice, spins, cotangent), atol=1e-12)
+
+
+def feature_scale_strip(d, lattice):
+    return np.maximum(np.abs(d.features(lattice, random_spins(lattice.n_sites, 98), BIAS)).max(axis=0), 1e-3)
+
+
+@pytest.mark.parametrize("bias, message", [(None, "chemical potentials"), ((1.0,), "two finite"),
+                                           ((np.nan, 1.0), "two finite")])
+def test_strip_descriptor_needs_the_bias_and_others_refuse_it(bias, message):
+    lattice = Strip(8, 6)
+    with pytest.raises(ValueError, match=message):
+        StripDescriptor(2.3).features(lattice, random_spins(lattice.n_sites, 0), bias)
+    with pytest.raises(ValueError, match="no bias"):
+        SymmetricDescriptor("square", 2.3).features(lattice, random_spins(lattice.n_sites, 0), BIAS)

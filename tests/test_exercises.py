@@ -15,7 +15,7 @@ import pytest
 from spinlab.exercises import CHAPTERS, Verdict, chapter
 
 ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("0*.ipynb"))
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
 
 def _solutions(name):

@@ -60,6 +60,20 @@ def test_densities_sum_to_the_electron_count_of_the_same_moments():
     assert quasi.densities(spins)[0].sum() == pytest.approx(62, abs=1e-10)  # μ solved to round-off
 
 
+def test_probed_diagonal_gives_the_site_densities_of_ed_at_every_mu():
+    """One forward pass, several μ: the exact-trace diagonal is ED's n_i(μ); probed, it still sums to N(μ)."""
+    lattice, spins, mus = SquareLattice(6), random_spins(36, 1), [-4.5, -3.0]
+    exact = KPMModel(lattice, J=6.0, mu=-4.5, kT_el=0.05, probe_distance=None)
+    for mu, n in zip(mus, exact.local_densities(spins, mus)):
+        np.testing.assert_allclose(n, SDModel(lattice, J=6.0, mu=mu, kT_el=0.05).solve(spins).density, atol=1e-8)
+    probed = KPMModel(SquareLattice(8), J=6.0, mu=-3.0, kT_el=0.2, moments=1200, probe_distance=3.0)
+    spins = random_spins(64, 4)
+    assert probed.local_densities(spins, -3.0)[0].sum() == pytest.approx(probed.electron_count(spins, -3.0),
+                                                                        abs=1e-10)
+    exact = SDModel(SquareLattice(8), J=6.0, mu=-3.0, kT_el=0.2).solve(spins).density
+    np.testing.assert_allclose(probed.local_densities(spins, -3.0)[0], exact, atol=3e-3)  # the probing error
+
+
 @pytest.mark.parametrize("kwargs", [dict(mu=-1.0), dict(filling=0.25)])
 def test_exact_trace_kpm_converges_to_ed_as_moments_grow(kwargs):
     spins = random_spins(TRIANGULAR.n_sites, 5)

@@ -9,6 +9,7 @@ from spinlab.electrons import BoundStateError, NEGFModel
 from spinlab.electrons.negf import equilibrium_contour, fermi_pole_integral, wide_band_density_matrix
 from spinlab.lattice import Strip
 from spinlab.spins import ferromagnet, neel, random_spins, transverse
+from spinlab.torques import loop_work, time_reversal_even_part
 
 BIAS = dict(mu_left=-3.6, mu_right=-3.28)
 
@@ -185,11 +186,6 @@ def test_bound_states_are_refused_with_a_clear_error():
         wide_band_density_matrix(h, [([0], 1.0, 0.0)], 0.01)
 
 
-def time_reversal_even_part(model, spins):
-    """(H_perp(S) + H_perp(-S)) / 2: zero for an equilibrium (conservative, time-reversal-odd) field."""
-    return 0.5 * (transverse(spins, model.exchange_field(spins)) + transverse(-spins, model.exchange_field(-spins)))
-
-
 def test_even_part_of_the_transverse_field_vanishes_only_at_zero_bias():
     lat = Strip(8, 4)
     spins = random_spins(lat.n_sites, 5)
@@ -197,22 +193,6 @@ def test_even_part_of_the_transverse_field_vanishes_only_at_zero_bias():
     biased = NEGFModel(lat, mu_left=-1.5, mu_right=-0.5, method="closed-form")
     assert np.abs(time_reversal_even_part(zero, spins)).max() < 1e-12
     assert np.abs(time_reversal_even_part(biased, spins)).max() > 1e-6
-
-
-def loop_work(model, spins, site, cone=0.4, steps=24):
-    """W = closed integral of H . dS while S_site goes once around a cone about its direction (trapezoid rule,
-    spectrally accurate for the periodic integrand); zero for a conservative field."""
-    axis = spins[site]
-    e1 = np.cross(axis, [1.0, 0.0, 0.0] if abs(axis[0]) < 0.9 else [0.0, 1.0, 0.0])
-    e1 /= np.linalg.norm(e1)
-    e2 = np.cross(axis, e1)
-    work = 0.0
-    for phi in 2 * np.pi * np.arange(steps) / steps:
-        s = spins.copy()
-        s[site] = np.cos(cone) * axis + np.sin(cone) * (np.cos(phi) * e1 + np.sin(phi) * e2)
-        tangent = np.sin(cone) * (-np.sin(phi) * e1 + np.cos(phi) * e2)
-        work += model.exchange_field(s)[site] @ tangent * (2 * np.pi / steps)
-    return work
 
 
 def test_loop_work_on_a_metallic_bridge_is_large_only_under_bias():

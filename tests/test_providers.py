@@ -10,7 +10,7 @@ import pytest
 from scipy.spatial.transform import Rotation
 
 from spinlab.bp import BPModel
-from spinlab.descriptors import SymmetricDescriptor
+from spinlab.descriptors import StripDescriptor, SymmetricDescriptor
 from spinlab.dynamics import SemiImplicitMidpoint
 from spinlab.electrons import KPMModel, NEGFModel, SDModel
 from spinlab.heisenberg import HeisenbergModel
@@ -39,6 +39,16 @@ def _bp(outputs, longitudinal=False):
     return model.bind(TRIANGULAR)
 
 
+def _bp_strip():
+    """A two-potential model of a driven strip, trained at two biases and bound at a third."""
+    strip = Strip(8, 6)
+    spins, fields = _training_data(strip, n=4)
+    fields = transverse(spins, fields) + 0.3 * np.cross(spins, fields)
+    bias = [(-3.6, -3.28), (-3.6, -3.0)] * 2
+    model = BPModel(StripDescriptor(2.3), hidden=(6, 6), outputs="two-potential", epochs=2, progress=False)
+    return model.fit(spins, fields, lattice=strip, bias=bias).bind(strip, bias=(-3.6, -3.1))
+
+
 def _ridge():
     spins, fields = _training_data(TRIANGULAR)
     return RidgeFieldModel(SymmetricDescriptor("triangular", 2.0)).fit(spins, fields, lattice=TRIANGULAR).bind(TRIANGULAR)
@@ -62,6 +72,7 @@ PROVIDERS = {
     "bp-energy": (lambda: _bp("energy"), lambda: random_spins(36, 4)),
     "bp-longitudinal": (lambda: _bp("energy", longitudinal=True), lambda: random_spins(36, 10)),
     "bp-two-potential": (lambda: _bp("two-potential"), lambda: random_spins(36, 5)),
+    "bp-strip-two-potential": (_bp_strip, lambda: random_spins(48, 11)),
     "ridge": (_ridge, lambda: random_spins(36, 6)),
     # nonconservative like the two-potential BP model: no energy, compared on transverse parts
     "negf-bias": (lambda: NEGFModel(Strip(6, 4), mu_left=-3.6, mu_right=-2.5, kT_el=0.05),

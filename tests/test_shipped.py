@@ -34,9 +34,15 @@ ACCURACY = {
     "tetrahedral": {"relaxation": (0.05, 0.8), "thermal": (0.015, 0.15)},
     "double-exchange": {"relaxation": (0.03, 0.35), "random": (0.05, 0.4)},
 }
+#: The shipped models of nonequilibrium (NEGF) data: checked by their own tests below.
+DRIVEN = ("driven-strip",)
 
 
-@pytest.mark.parametrize("name", sorted(SHIPPED))
+def test_every_shipped_model_is_checked():
+    assert set(SHIPPED) == set(ACCURACY) | set(DRIVEN)
+
+
+@pytest.mark.parametrize("name", sorted(ACCURACY))
 def test_data_contract_shipped_model_records_its_command_and_held_out_accuracy(name):
     """Recomputed by ``test_shipped_model_predicts_fresh_ed_fields_of_thermal_states``."""
     meta = json.loads(shipped_path(name).with_suffix(".json").read_text())
@@ -55,7 +61,7 @@ def test_a_missing_shipped_model_says_how_to_remake_it(monkeypatch, tmp_path):
         load_shipped("tetrahedral")
 
 
-@pytest.mark.parametrize("name", sorted(SHIPPED))
+@pytest.mark.parametrize("name", sorted(ACCURACY))
 def test_shipped_model_predicts_fresh_ed_fields(name):
     """New snapshots, never seen in training, with the electrons and lattice of the model's training data:
     thermal ones from ED Langevin at the ideal order (triangular), or random spins (double exchange, whose
@@ -325,3 +331,84 @@ def test_double_exchange_quench_curves_converge_in_the_time_step():
                 record_every=every, progress=False,
                 observables={"nn": lambda s: nearest_neighbor_correlation(ed.lattice, s)})
     np.testing.assert_allclose(fresh.observables["nn"], arrays[f"{dt:g}/{seed}/nn_correlation"][:3], atol=1e-12)
+
+
+def _quench_start(ed_or_model, lattice, seed, meta, record_steps):
+    """The first records of a double-exchange quench, recomputed from its seed as phase_separation_quench draws it."""
+    from spinlab.phase_separation import phase_separation_observables
+
+    rng = np.random.default_rng(seed)
+    return run(random_spins(lattice.n_sites, rng), ed_or_model, SemiImplicitMidpoint(meta["dt"], meta["alpha"]),
+               int(record_steps[-1]), record_steps=record_steps, observables=phase_separation_observables(lattice),
+               seed=rng, progress=False)
+
+
+def test_double_exchange_benchmark_plateaus_accuracy_and_start_are_recomputed():
+    """``spinlab reproduce de-benchmark``: ED and ML quenches start from the same states (the first ED records
+    recomputed), the plateaus are those of the curves, the model's last-record errors are recomputed
+    against fresh ED fields, and the ED quench settles in a mixed phase short of Néel order."""
+    from spinlab.de_studies import plateau
+
+    arrays, meta = load_npz(DATA_DIR / "de-benchmark.npz")
+    assert meta["command"].startswith("spinlab reproduce de-benchmark") and meta["L"] == 16
+    seeds, times = meta["seeds"], arrays["times"]
+    assert len(seeds) >= 5
+    for name in ("ed", "ml"):
+        values = [plateau(times, arrays[f"{name}/{s}/nn_correlation"]) for s in seeds]
+        assert meta["plateau"][name]["values"] == pytest.approx(values, abs=1e-12)
+        assert meta["plateau"][name]["spread"] == pytest.approx(np.std(values, ddof=1), abs=1e-12)
+    for seed in seeds:
+        assert arrays[f"ed/{seed}/nn_correlation"][0] == arrays[f"ml/{seed}/nn_correlation"][0]
+    ed = SDModel.from_preset("double-exchange", meta["L"], kT_el=meta["kT_el"])
+    finals = np.stack([arrays[f"ed/{s}/final"] for s in seeds])
+    errors = field_errors(finals, load_shipped("double-exchange").bind(ed.lattice).exchange_field(finals),
+                          ed.exchange_field(finals))
+    assert arrays["accuracy/torque_relative"][-1] == pytest.approx(errors["torque_relative"], rel=1e-8)
+    assert arrays["accuracy/field_relative"][-1] == pytest.approx(errors["field_relative"], rel=1e-8)
+    record_steps = np.round(times[:6] / meta["dt"]).astype(int)
+    fresh = _quench_start(ed, ed.lattice, seeds[0], meta, record_steps)
+    np.testing.assert_allclose(fresh.observables["nn_correlation"], arrays[f"ed/{seeds[0]}/nn_correlation"][:6],
+                               atol=1e-10)
+    # the physics: antiferromagnetic correlations grow, but the quench stops short of Néel order
+    assert -0.99 < meta["plateau"]["ed"]["mean"] < -0.5
+    assert meta["accuracy"]["late"]["field_relative"] < 0.05
+
+
+def test_double_exchange_arrest_maps_holes_and_plateaus_are_recomputed():
+    """``spinlab reproduce de-arrest``: C_i maps average to the recorded NN correlation, canonical KPM hole
+    maps hold the filling's holes, hole-rich fractions and plateaus are those of the stored arrays, the
+    droplet radius follows from μ_train, and the first records of seed 1 are recomputed with the model."""
+    from spinlab.de_studies import late_times, plateau
+    from spinlab.phase_separation import fm_hole_density, hole_rich_fraction
+
+    arrays, meta = load_npz(DATA_DIR / "de-arrest.npz")
+    assert meta["command"].startswith("spinlab reproduce de-arrest") and meta["L"] == 100
+    seeds, times = meta["seeds"], arrays["times"]
+    assert len(seeds) >= 5 and arrays["map_correlation"].shape == (len(seeds), len(arrays["map_times"]), 100**2)
+    at = np.searchsorted(times, arrays["map_times"])
+    for seed, maps in zip(seeds, arrays["map_correlation"]):
+        np.testing.assert_allclose(maps.mean(axis=1), arrays[f"{seed}/nn_correlation"][at], atol=1e-12)
+    values = [plateau(times, arrays[f"{s}/nn_correlation"]) for s in seeds]
+    assert meta["plateau"]["values"] == pytest.approx(values, abs=1e-12)
+    late = late_times(times)
+    counts = [arrays[f"{s}/fm_cluster_count"][late].mean() for s in seeds]
+    assert meta["late_cluster_count"]["values"] == pytest.approx(counts, abs=1e-12)
+    # canonical KPM holes: Σ h_i = N - N_e exactly (μ solved on the same moments); at μ_train the count is free
+    np.testing.assert_allclose(arrays["map_holes"].sum(axis=1), meta["holes_expected"], atol=1e-6)
+    np.testing.assert_allclose(arrays["map_holes_at_mu"].sum(axis=1),
+                               arrays["hole_count_at_mu"][np.searchsorted(arrays["texture_times"], arrays["map_times"])])
+    at_textures = np.searchsorted(arrays["texture_times"], arrays["map_times"])
+    np.testing.assert_allclose([hole_rich_fraction(h) for h in arrays["map_holes"]],
+                               arrays["hole_rich/canonical"][at_textures], atol=0)
+    mu = meta["mu_train"]["mean"]
+    radius = np.sqrt(meta["holes_expected"] / (np.pi * fm_hole_density(mu, 6.0)))
+    assert meta["droplet"]["radius"] == pytest.approx(radius, rel=1e-12)
+    assert arrays["droplet_correlation"].mean() == pytest.approx(meta["droplet"]["nn_correlation"], abs=1e-12)
+    lattice = get_preset("double-exchange").lattice(meta["L"])
+    record_steps = np.round(times[:4] / meta["dt"]).astype(int)
+    fresh = _quench_start(load_shipped("double-exchange").bind(lattice), lattice, seeds[0], meta, record_steps)
+    np.testing.assert_allclose(fresh.observables["nn_correlation"], arrays[f"{seeds[0]}/nn_correlation"][:4],
+                               atol=1e-10)
+    # the physics: an antiferromagnetic background short of Néel order, with FM clusters in it
+    assert -0.99 < meta["plateau"]["mean"] < -0.5
+    assert np.all(arrays["map_correlation"] <= 1 + 1e-12) and np.all(arrays["map_correlation"] >= -1 - 1e-12)

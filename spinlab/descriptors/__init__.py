@@ -1,5 +1,5 @@
 """Symmetry-aware magnetic descriptors (see :mod:`spinlab.descriptors.descriptor`)."""
 
-from .descriptor import BondListDescriptor, Descriptor, SymmetricDescriptor, descriptor_from_config
+from .descriptor import BondListDescriptor, Descriptor, StripDescriptor, SymmetricDescriptor, descriptor_from_config
 
-__all__ = ["Descriptor", "SymmetricDescriptor", "BondListDescriptor", "descriptor_from_config"]
+__all__ = ["Descriptor", "SymmetricDescriptor", "StripDescriptor", "BondListDescriptor", "descriptor_from_config"]

@@ -55,13 +55,13 @@ import weakref
 
 import numpy as np
 
-from ..lattice import Lattice, SquareLattice, TriangularLattice
+from ..lattice import Lattice, SquareLattice, Stencil, TriangularLattice
 from ..spins import as_spins
 from . import kernels
 from .decomposition import decompose_orbit, invariant_tensors, pair_orbits
-from .groups import GROUP_NAMES, irreps
+from .groups import GROUP_NAMES, irreps, mirror_irreps
 
-__all__ = ["Descriptor", "SymmetricDescriptor", "BondListDescriptor", "descriptor_from_config"]
+__all__ = ["Descriptor", "SymmetricDescriptor", "StripDescriptor", "BondListDescriptor", "descriptor_from_config"]
 
 _LATTICES = {"triangular": TriangularLattice, "square": SquareLattice}
 #: Default pair range ℓ_max (capped by the cutoff): the configurations of physics.md §5.3.
@@ -86,6 +86,8 @@ class Descriptor:
 
     name = "descriptor"
     _triples = np.zeros((0, 3), dtype=np.int64)  # stencil triples of chirality features
+    #: names of the spin-independent columns that end every feature vector (none here; see StripDescriptor)
+    static_names: tuple = ()
 
     def __init__(self, kind: str, cutoff: float, pair_range: float | None = None):
         if kind not in _LATTICES:
@@ -98,9 +100,8 @@ class Descriptor:
             raise ValueError(f"pair_range must lie in [1, 2 cutoff], got {pair_range}")
         self.kind, self.cutoff, self.pair_range = kind, float(cutoff), float(pair_range)
         reference = _LATTICES[kind](2 * int(np.ceil(cutoff)) + 1)
-        self.stencil = reference.stencil(cutoff)
-        self.group_name = GROUP_NAMES[reference.group_order]
-        self.irreps = irreps(reference.group_order)
+        self.stencil, self.irreps, self.group_name = self._point_group(reference.stencil(cutoff),
+                                                                       reference.group_order)
         self.orbits = pair_orbits(self.stencil, pair_range)
         self.pairs = np.ascontiguousarray(np.concatenate([o.pairs for o in self.orbits]))
         #: pair (= bond variable) index range of each orbit: orbit k is pairs[orbit_slices[k]]
@@ -109,9 +110,18 @@ class Descriptor:
         self._bound = weakref.WeakKeyDictionary()
 
     # -- bookkeeping -------------------------------------------------------------------------------
+    def _point_group(self, stencil: Stencil, order: int):
+        """The stencil with the group the features are invariant under, that group's irreps and name."""
+        return stencil, irreps(order), GROUP_NAMES[order]
+
     @property
     def n_features(self) -> int:
         return len(self.feature_names)
+
+    @property
+    def n_spin_features(self) -> int:
+        """Features that depend on the spins (the first ones)."""
+        return self.n_features - len(self.static_names)
 
     def config(self) -> dict:
         return {"descriptor": self.name, "kind": self.kind, "cutoff": self.cutoff, "pair_range": self.pair_range}
@@ -162,6 +172,16 @@ class Descriptor:
     def _check(self, lattice, spins):
         return np.ascontiguousarray(as_spins(spins, lattice.n_sites))
 
+    def _static(self, lattice, bias):
+        """The spin-independent columns (N, len(static_names)) of every site, or None."""
+        if bias is not None:
+            raise ValueError(f"a {self.name} descriptor takes no bias: it describes equilibrium neighbourhoods")
+        return None
+
+    @staticmethod
+    def _append(G, static, rows=slice(None)):
+        return G if static is None else np.hstack([G, static[rows]])
+
     # -- the invariants layer: the identity here, overridden by the symmetric descriptor -------------------
     def _invariants(self, x):
         return x
@@ -173,19 +193,22 @@ class Descriptor:
         return xdot
 
     # -- the public interface ----------------------------------------------------------------------------
-    def features(self, lattice: Lattice, spins) -> np.ndarray:
-        """Features G (N, F) of every site."""
-        return self._invariants(self._products(lattice, self._check(lattice, spins)))
+    def features(self, lattice: Lattice, spins, bias=None) -> np.ndarray:
+        """Features G (N, F) of every site (``bias``: the leads' (μ_L, μ_R), strip descriptor only)."""
+        static = self._static(lattice, bias)
+        return self._append(self._invariants(self._products(lattice, self._check(lattice, spins))), static)
 
     def vjp(self, lattice: Lattice, spins, cotangent) -> np.ndarray:
         r"""Vector-Jacobian product :math:`\partial(\sum_i \bar G_i\cdot G_i)/\partial\mathbf S`, shape (N, 3).
 
-        With ``cotangent`` = ∂ε/∂G of a site-energy model this is ∂E/∂S = -H.
+        With ``cotangent`` = ∂ε/∂G of a site-energy model this is ∂E/∂S = -H.  The static
+        columns do not depend on the spins: their cotangents drop out.
         """
         spins = self._check(lattice, spins)
         x = self._products(lattice, spins)
         xbar = np.empty_like(x)
-        self._invariants_vjp(x, np.ascontiguousarray(cotangent, dtype=float), xbar)
+        cotangent = np.asarray(cotangent, dtype=float)[:, : self.n_spin_features]
+        self._invariants_vjp(x, np.ascontiguousarray(cotangent), xbar)
         return self._products_vjp(lattice, spins, xbar)
 
     def jvp(self, lattice: Lattice, spins, tangent) -> np.ndarray:
@@ -194,9 +217,10 @@ class Descriptor:
         table, _ = self._binding(lattice)
         xdot = np.empty((lattice.n_sites, len(self.pairs) + len(self._triples)))
         kernels.products_jvp(table, spins, np.ascontiguousarray(tangent, dtype=float), self.pairs, self._triples, xdot)
-        return self._invariants_jvp(self._products(lattice, spins), xdot)
+        Gdot = self._invariants_jvp(self._products(lattice, spins), xdot)
+        return np.hstack([Gdot, np.zeros((len(Gdot), len(self.static_names)))]) if self.static_names else Gdot
 
-    def pullback(self, lattice: Lattice, spins, site_cotangents, block_sites: int | None = None) -> list:
+    def pullback(self, lattice: Lattice, spins, site_cotangents, block_sites: int | None = None, bias=None) -> list:
         r"""Gradients :math:`\partial(\sum_i \varepsilon_o(G_i))/\partial\mathbf S`, one (N, 3) array per output o.
 
         ``site_cotangents(G, rows)`` gets the features G of the sites ``rows`` (a slice)
@@ -207,6 +231,7 @@ class Descriptor:
         last step gathers every site's gradient from its neighbours' entries.
         """
         spins = self._check(lattice, spins)
+        static = self._static(lattice, bias)
         n = lattice.n_sites
         block_sites = BLOCK_SITES if block_sites is None else int(block_sites)
         if block_sites < 1:
@@ -215,11 +240,12 @@ class Descriptor:
         for start in range(0, n, block_sites):
             rows = slice(start, min(n, start + block_sites))
             x = self._products(lattice, spins, rows)
-            cotangents = site_cotangents(self._invariants(x), rows)
+            cotangents = site_cotangents(self._append(self._invariants(x), static, rows), rows)
             if xbars is None:
                 xbars = [np.empty((n, x.shape[1])) for _ in cotangents]
             for xbar, cotangent in zip(xbars, cotangents):
-                self._invariants_vjp(x, np.ascontiguousarray(cotangent, dtype=float), xbar[rows])
+                cotangent = np.asarray(cotangent, dtype=float)[:, : self.n_spin_features]
+                self._invariants_vjp(x, np.ascontiguousarray(cotangent), xbar[rows])
         return [self._products_vjp(lattice, spins, xbar) for xbar in xbars]
 
 
@@ -308,7 +334,7 @@ class SymmetricDescriptor(Descriptor):
                               axis=1)
 
     def _invariants(self, x):
-        out = np.empty((len(x), self.n_features))
+        out = np.empty((len(x), self.n_spin_features))
         kernels.invariants(x, *self._layer_args(), out)
         return out
 
@@ -316,9 +342,81 @@ class SymmetricDescriptor(Descriptor):
         kernels.invariants_vjp(x, cotangent, *self._layer_args(), out)
 
     def _invariants_jvp(self, x, xdot):
-        out = np.empty((len(x), self.n_features))
+        out = np.empty((len(x), self.n_spin_features))
         kernels.invariants_jvp(x, xdot, *self._layer_args(), out)
         return out
+
+
+class StripDescriptor(SymmetricDescriptor):
+    r"""Descriptor of a square-lattice strip between two leads (physics.md §6.2): one model for all columns.
+
+    The spin features are those of :class:`SymmetricDescriptor` for the group the driven strip
+    keeps, Cs = {1, mirror y -> -y} (the leads break the rotations, the bias breaks x -> -x), so
+    bonds left and right of a site are told apart.  Spin-independent columns follow:
+
+    * **presence**: for each mirror pair of stencil sites, the fraction present; a missing
+      neighbour (beyond a lead column) is then distinguishable from a perpendicular one, whose
+      bond variables are also zero;
+    * **distance to each lead**, :math:`e(d) = \max(0, 1 - d/d_\mathrm{lead})^2` with
+      :math:`d_L = x`, :math:`d_R = L_x - 1 - x`, zero beyond ``lead_range``, so a model does not
+      see the raw x and transfers to other strip lengths (and to a periodic lattice, its bulk);
+    * **bias**: the leads' electron chemical potentials (μ_L, μ_R), given with the spins.
+
+    Parameters
+    ----------
+    cutoff, pair_range : float
+        As for :class:`SymmetricDescriptor` (square lattice).
+    lead_range : float
+        Distance from a lead column beyond which a site is bulk for the lead features.
+
+    Examples
+    --------
+    >>> d = StripDescriptor(cutoff=2.3)
+    >>> d.static_names[-2:]
+    ('mu_left', 'mu_right')
+    """
+
+    name = "strip"
+
+    def __init__(self, cutoff: float = 2.3, pair_range: float | None = None, lead_range: float = 5.0):
+        if not lead_range > 0:
+            raise ValueError(f"lead_range must be positive, got {lead_range}")
+        self.lead_range = float(lead_range)
+        super().__init__("square", cutoff, pair_range)
+        mirror = self.stencil.permutations[1]
+        self._mirror_pairs = sorted({(min(k, mirror[k]), max(k, mirror[k])) for k in range(1, self.stencil.size)})
+        offsets = self.stencil.offsets
+        self.static_names = (tuple(f"present({offsets[j][0]},{abs(offsets[j][1])})" for j, _ in self._mirror_pairs)
+                             + ("lead_left", "lead_right", "mu_left", "mu_right"))
+        self.feature_names = self.feature_names + list(self.static_names)
+
+    def _point_group(self, stencil, order):
+        keep = [0, order]  # the identity and M_x = diag(1, -1), in the order of point_group_matrices
+        return (Stencil(stencil.offsets, stencil.vectors, stencil.permutations[keep], stencil.group[keep]),
+                mirror_irreps(), "Cs")
+
+    def config(self) -> dict:
+        return {"descriptor": self.name, "cutoff": self.cutoff, "pair_range": self.pair_range,
+                "lead_range": self.lead_range}
+
+    def __repr__(self) -> str:
+        return super().__repr__().replace("kind='square', ", "").replace(
+            ")  #", f", lead_range={self.lead_range:g})  #", 1)
+
+    def _static(self, lattice, bias):
+        if bias is None:
+            raise ValueError("the strip descriptor needs the leads' chemical potentials: bias=(mu_left, mu_right)")
+        mu = np.asarray(bias, dtype=float)
+        if mu.shape != (2,) or not np.all(np.isfinite(mu)):
+            raise ValueError(f"bias must be the two finite numbers (mu_left, mu_right), got {bias!r}")
+        if not lattice.periodic[1]:
+            raise ValueError(f"the strip descriptor needs a lattice periodic along y, got {lattice!r}")
+        present = self._binding(lattice)[0] >= 0
+        presence = np.stack([present[:, list(pair)].mean(axis=1) for pair in self._mirror_pairs], axis=1)
+        x = lattice.coords[:, 0].astype(float)
+        distances = np.full((len(x), 2), np.inf) if lattice.periodic[0] else np.stack([x, lattice.L1 - 1 - x], 1)
+        leads = np.clip(1 - distances / self.lead_range, 0, None) ** 2
+        return np.hstack([presence, leads, np.broadcast_to(mu, (len(x), 2))])
 
 
 class BondListDescriptor(Descriptor):
@@ -343,7 +441,7 @@ class BondListDescriptor(Descriptor):
 
 def descriptor_from_config(config: dict) -> Descriptor:
     """Rebuild a descriptor from :meth:`Descriptor.config`."""
-    classes = {cls.name: cls for cls in (SymmetricDescriptor, BondListDescriptor)}
+    classes = {cls.name: cls for cls in (SymmetricDescriptor, StripDescriptor, BondListDescriptor)}
     params = dict(config)
     name = params.pop("descriptor", None)
     if name not in classes:

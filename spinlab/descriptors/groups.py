@@ -15,7 +15,11 @@ E1     R(2πk/n)              R(2πk/n) M_x                   (x, y)
 E2     R(4πk/n)              R(4πk/n) M_x                   (x² - y², 2xy)  (D6 only)
 =====  ====================  =============================  ======================
 
-For D4 the single two-dimensional irrep is called E.  Entries are snapped to
+For D4 the single two-dimensional irrep is called E.
+
+The driven strip keeps only the mirror y -> -y of D4 (the leads break the rotations, the
+bias breaks x -> -x): the group Cs = {1, M_x}, elements 0 and n of the table above, with
+the irreps A' (even under the mirror) and A'' (odd), :func:`mirror_irreps`.  Entries are snapped to
 their exact values (0, ±1/2, ±√3/2, ±1), so that every machine builds
 bit-identical tables.
 """
@@ -26,7 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Irrep", "irreps", "multiplication_table", "GROUP_NAMES"]
+__all__ = ["Irrep", "irreps", "mirror_irreps", "multiplication_table", "GROUP_NAMES"]
 
 GROUP_NAMES = {6: "D6", 4: "D4"}
 _EXACT = np.array([0.0, 0.5, np.sqrt(3) / 2, 1.0])
@@ -87,6 +91,11 @@ def irreps(order: int) -> list[Irrep]:
     else:
         table += [Irrep("E", two_dim(1))]
     return [Irrep(r.name, _snap(r.matrices)) for r in table]
+
+
+def mirror_irreps() -> list[Irrep]:
+    """The irreps A' and A'' of Cs = {1, M_x} (the identity, then the mirror y -> -y)."""
+    return [Irrep("A'", np.array([1.0, 1.0])[:, None, None]), Irrep("A''", np.array([1.0, -1.0])[:, None, None])]
 
 
 def multiplication_table(group_matrices: np.ndarray) -> np.ndarray:

@@ -191,6 +191,18 @@ def _accumulate(adjoint, forward, weight, blocks):
                 blocks[i, s, t] += weight * total
 
 
+@site_kernel
+def _local_overlap(probes, vectors, weights, out):
+    """out[k, i] += weights[k] Re Σ_sp conj(probes[i, s, p]) vectors[i, s, p] (a probed diagonal)."""
+    for i in prange(probes.shape[0]):
+        total = 0.0
+        for s in range(2):
+            for p in range(probes.shape[2]):
+                total += (np.conj(probes[i, s, p]) * vectors[i, s, p]).real
+        for k in range(weights.shape[0]):
+            out[k, i] += weights[k] * total
+
+
 _NONE = np.zeros((0, 2, 1), dtype=np.complex128)
 
 
@@ -403,6 +415,36 @@ class KPMModel(ElectronModel):
     def electron_count(self, spins, mu: float) -> float:
         """N(μ) = -∂Ω/∂μ of the probed expansion."""
         return self._count(mu, self.moments_of(spins))
+
+    def local_densities(self, spins, mus) -> np.ndarray:
+        r"""Site densities :math:`n_i(\mu) = \sum_s \langle is|f(\mathcal H - \mu)|is\rangle` at every μ of
+        ``mus``, shape (len(mus), N).
+
+        One forward pass serves all μ: the Fermi function's Chebyshev coefficients weight the probed
+        vectors :math:`T_m(X)|r\rangle`, read on the probes' own sites (the probed diagonal).  Without the
+        adjoint pass of :meth:`solve` this costs M sparse products per probe instead of 3-4 M.  With the
+        exact trace, :math:`\sum_i n_i(\mu)` equals :meth:`electron_count` to rounding.
+        """
+        mus = np.atleast_1d(np.asarray(mus, float))
+        a, T = self.scale_, self.kT_el
+        c = np.array([chebyshev_coefficients(lambda x, mu=mu: expit(-(a * x - mu) / T), self.moments)
+                      for mu in mus])
+        X = self._matrix(as_spins(spins, self.n_sites))
+        density = np.zeros((len(mus), self.n_sites))
+        for block in self._probe_blocks():
+            previous, current, following = block.copy(), np.empty_like(block), np.empty_like(block)
+            _local_overlap(block, previous, c[:, 0].copy(), density)
+            X.apply(previous, current)
+            for m in range(1, self.moments):
+                _local_overlap(block, current, c[:, m].copy(), density)
+                if m + 1 < self.moments:
+                    X.step(current, previous, following)
+                    previous, current, following = current, following, previous
+        return density
+
+    def chemical_potential(self, spins) -> float:
+        """μ of the ensemble for ``spins``: the fixed one, or the solution of N(μ) = N_e."""
+        return float(self._chemical_potential(self._matrix(as_spins(spins, self.n_sites)))[0])
 
     def _chemical_potential(self, X):
         if self.mu is not None:

@@ -21,6 +21,8 @@ SHIPPED = {
     "tetrahedral": "triangular s-d model, J = 3, f = 1/4 (tetrahedral order), ED 12x12 T = 0",
     "double-exchange": "square double-exchange model, J_H = 6, f = 0.485, ED 16x16 at kT_el = 0.005 (quench data), "
                        "longitudinal output",
+    "driven-strip": "two-potential model (field-like U, damping-like W) of the NEGF-driven 32x24 strip, J = 3.8, "
+                    "Gamma = 1, mu_L = -3.6, mu_R from -3.6 to -3.2, strip descriptor with bias features",
 }
 
 
