@@ -403,35 +403,56 @@ def _reproduce_de_benchmark(args) -> int:
     return 0
 
 
+def _train_strip_model(data_dir, name: str, path, command: str, params: dict) -> str:
+    """Train one model of the strip study on the training split of ``data_dir`` and save it (one process)."""
+    from .datasets import load_dataset
+    from .strip_studies import HELD_OUT_BIAS, MODELS, split_driven, train_strip_model
+
+    data = load_dataset(data_dir)
+    train, _ = split_driven(data, HELD_OUT_BIAS)
+    model = train_strip_model(train, MODELS[name], **params)
+    model.save(path, command=command, extra={"dataset": {"plan": data.plan, "fingerprint": data.fingerprint()},
+                                             "held_out_bias": HELD_OUT_BIAS,
+                                             "history": {k: [float(x) for x in v] for k, v in model.history_.items()}})
+    return name
+
+
 def _reproduce_strip_potentials(args) -> int:
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from multiprocessing import get_context
+
     from .bp import load_model
+    from .datasets import _init_worker
     from .models import shipped_path
-    from .strip_studies import (HELD_OUT_BIAS, MODELS, split_driven, strip_potentials_study, strip_regions,
-                                train_strip_model)
+    from .strip_studies import HELD_OUT_BIAS, MODELS, split_driven, strip_potentials_study, strip_regions
 
     data = _load_dataset(args.data)
     if data.bias is None:
         raise UsageError(f"{args.data} holds equilibrium data: make driven-strip data with `spinlab generate-driven`")
-    train, _ = split_driven(data, HELD_OUT_BIAS)
-    folder = Path(args.models)
-    folder.mkdir(parents=True, exist_ok=True)
-    models = {}
-    for name, outputs in MODELS.items():
-        path = folder / name
-        if path.with_suffix(".npz").exists():
-            models[name] = load_model(path)
-            print(f"{name} model read from {path}.npz (delete it to retrain)")
-            continue
-        models[name] = train_strip_model(train, outputs, cutoff=args.cutoff, hidden=tuple(args.hidden),
-                                         epochs=args.epochs, seed=args.seed)
-        models[name].save(path, command=command_line(args.argv),
-                          extra={"dataset": {"plan": data.plan, "fingerprint": data.fingerprint()},
-                                 "held_out_bias": HELD_OUT_BIAS,
-                                 "history": {k: [float(x) for x in v] for k, v in models[name].history_.items()}})
     if not strip_regions(data.lattice, args.margin)["bulk"].any():
         raise UsageError(f"--margin {args.margin} leaves no bulk on {data.lattice!r}")
+    folder = Path(args.models)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = {name: folder / name for name in MODELS}
+    missing = [name for name, path in paths.items() if not path.with_suffix(".npz").exists()]
+    for name in set(MODELS) - set(missing):
+        print(f"{name} model read from {paths[name]}.npz (delete it to retrain)")
+    params = dict(cutoff=args.cutoff, hidden=tuple(args.hidden), epochs=args.epochs, seed=args.seed)
+    command = command_line(args.argv)
+    workers = min(args.workers, len(missing))
+    if workers > 1:  # the models train independently: one process each (progress bars would interleave)
+        print(f"training {', '.join(missing)} in {workers} processes")
+        with ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=_init_worker) as pool:
+            futures = [pool.submit(_train_strip_model, args.data, name, paths[name], command,
+                                   dict(params, progress=False)) for name in missing]
+            for future in as_completed(futures):
+                print(f"{future.result()} model trained and written to {args.models}")
+    else:
+        for name in missing:
+            _train_strip_model(args.data, name, paths[name], command, params)
+    models = {name: load_model(path) for name, path in paths.items()}
     arrays, summary = strip_potentials_study(data, models, margin=args.margin)
-    _, groups = split_driven(data, HELD_OUT_BIAS)
+    train, groups = split_driven(data, HELD_OUT_BIAS)
     sample = groups["held-out bias"]
     picks = np.linspace(0, len(sample) - 1, 3).round().astype(int)  # re-checked by the tests
     arrays.update({"sample/spins": sample.spins[picks], "sample/fields": sample.fields[picks],
@@ -803,6 +824,7 @@ def add_commands(subparsers) -> None:
     sp.add_argument("--epochs", type=_positive_int, default=300, help="L-BFGS iterations")
     sp.add_argument("--seed", type=_count, default=0, help="seed of the initial weights and the validation split")
     sp.add_argument("--margin", type=_count, default=5, help="columns next to each lead counted as edges, not bulk")
+    sp.add_argument("--workers", type=_positive_int, default=1, help="processes: 2 trains the two models at once")
     _add_output_options(sp)
     sp.set_defaults(run=_reproduce_strip_potentials)
     a = _parser(runs, "de-arrest", help="double exchange: ML quenches on a large lattice, arrested phase separation",

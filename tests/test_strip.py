@@ -4,7 +4,7 @@ two-potential and conservative models and the signatures that tell them apart.""
 import numpy as np
 import pytest
 
-from spinlab.bp import BPModel
+from spinlab.bp import BPModel, load_model
 from spinlab.__main__ import main
 from spinlab.datasets import generate, load_dataset
 from spinlab.descriptors import StripDescriptor
@@ -134,6 +134,11 @@ def test_strip_study_command_trains_resumes_and_refuses_equilibrium_data(tiny_st
     assert (tmp_path / "results" / "strip-potentials.npz").exists()
     assert main(argv) == 0
     assert "read from" in capsys.readouterr().out  # the second run reuses the trained models
+    parallel = argv[:4] + [str(tmp_path / "parallel")] + argv[5:] + ["--workers", "2"]
+    assert main(parallel) == 0
+    assert "in 2 processes" in capsys.readouterr().out
+    for name in MODELS:  # one process per model trains the same model as one process for both
+        assert load_model(tmp_path / "parallel" / name).fingerprint() == load_model(tmp_path / "models" / name).fingerprint()
     with pytest.raises(SystemExit):
         main(argv[:-4] + ["--margin", "6", "--out", str(tmp_path / "results")])
     assert "leaves no bulk" in capsys.readouterr().err
