@@ -36,6 +36,9 @@ ACCURACY = {
 }
 #: The shipped models of nonequilibrium (NEGF) data: checked by their own tests below.
 DRIVEN = ("driven-strip",)
+#: Held-out-bias bulk torque error the shipped strip model must keep (measured 0.388; the issue's target, 0.10,
+#: is not reached: see models/README.md).
+STRIP_BULK_TORQUE = 0.45
 
 
 def test_every_shipped_model_is_checked():
@@ -412,3 +415,43 @@ def test_double_exchange_arrest_maps_holes_and_plateaus_are_recomputed():
     # the physics: an antiferromagnetic background short of Néel order, with FM clusters in it
     assert -0.99 < meta["plateau"]["mean"] < -0.5
     assert np.all(arrays["map_correlation"] <= 1 + 1e-12) and np.all(arrays["map_correlation"] >= -1 - 1e-12)
+
+
+def test_data_contract_driven_strip_model_records_its_command_and_held_out_accuracy():
+    """Recomputed in part by ``test_driven_strip_potentials_are_recomputed_from_the_shipped_model``."""
+    meta = json.loads(shipped_path("driven-strip").with_suffix(".json").read_text())
+    assert meta["command"].startswith("spinlab reproduce strip-potentials")
+    assert meta["hyperparameters"]["outputs"] == "two-potential"
+    held = meta["report"]["two-potential"]["held-out bias"]  # the report holds the conservative model's too
+    assert held["bulk"]["torque_relative"] < STRIP_BULK_TORQUE, held
+
+
+def test_driven_strip_potentials_are_recomputed_from_the_shipped_model():
+    """``spinlab reproduce strip-potentials``: the shipped model is the one the study measured; a held-out NEGF
+    label, the model's U/W split, its even part under S -> -S and its loop work are recomputed; under bias
+    the NEGF loop work dwarfs its zero-bias value and the conservative model has no even part."""
+    from spinlab.strip_data import StripPlan
+    from spinlab.torques import loop_work, time_reversal_even_part
+
+    arrays, meta = load_npz(DATA_DIR / "strip-potentials.npz")
+    assert meta["command"].startswith("spinlab reproduce strip-potentials")
+    model = load_shipped("driven-strip")
+    assert model.fingerprint() == meta["models"]["two-potential"]
+    plan = StripPlan(**meta["plan"])
+    lattice, bias = plan.lattice, tuple(meta["bias"])
+    np.testing.assert_allclose(arrays["sample/bias"], np.tile(bias, (len(arrays["sample/bias"]), 1)))
+    np.testing.assert_allclose(plan.model(bias[1]).exchange_field(arrays["sample/spins"][0]),
+                               arrays["sample/fields"][0], atol=1e-8)
+    parts = model.field_parts(arrays["split/spins"], lattice=lattice, bias=bias)
+    for part in ("U", "W"):
+        np.testing.assert_allclose(parts[part], arrays[f"split/{part}"], atol=1e-10)
+    provider = model.bind(lattice, bias=bias)
+    # the study's even-part snapshots are the sample's (three, evenly over the held-out bias)
+    np.testing.assert_allclose(time_reversal_even_part(provider, arrays["sample/spins"][-1]),
+                               arrays["even/two-potential"][-1], atol=1e-10)
+    work = meta["loop_work"]
+    assert loop_work(provider, arrays["loop/spins"], work["site"], work["cone"], work["steps"]) == pytest.approx(
+        work["two-potential"], rel=1e-8, abs=1e-14)
+    # the physics: a nonconservative NEGF field, which the conservative model cannot carry
+    assert abs(work["negf"]) > 1e3 * abs(work["negf_zero_bias"])
+    assert meta["even_part"]["conservative"]["rms"] < 1e-10 * meta["even_part"]["negf_rms"]
