@@ -310,9 +310,10 @@ class BPModel(FieldModel):
             return self._loss(lattice, spins, fields, energies, gradient=True, biases=self._biases(bias, len(spins)))
 
     def _loss(self, lattice, spins, fields, energies=None, gradient=True, biases=None):
-        """(loss, gradient); without ``gradient`` the second item is None and the costly part is skipped."""
+        """(loss, gradient); without ``gradient`` the second item is None and the costly part is skipped.
+        ``biases``: one entry per configuration, as :meth:`_biases` makes them (None: no bias)."""
         n_configs, n_sites = spins.shape[:2]
-        biases = self._biases(biases, n_configs)
+        biases = [None] * n_configs if biases is None else biases
         total = 0.0
         grads = [np.zeros_like(p) for p in self.network_.params] if gradient else None
         norm = n_configs * n_sites * 3

@@ -95,13 +95,17 @@ def _generate(args) -> int:
     return _run_plan(plan, args)
 
 
-def _generate_driven(args) -> int:
+def _strip_plan(args):
     from .strip_data import StripPlan
 
-    plan = StripPlan(Lx=args.Lx, Ly=args.Ly, J=args.J, Gamma=args.Gamma, kT_el=args.kT_el, mu_left=args.mu_left,
-                     mu_rights=tuple(args.mu_right), bridge_mu_rights=tuple(args.bridge_mu_right), steps=args.steps, dt=args.dt, alpha=args.alpha, kT=args.kT,
-                     snapshots=args.snapshots, perturbations=args.perturbations, seed=args.seed)
-    return _run_plan(plan, args)
+    return StripPlan(Lx=args.Lx, Ly=args.Ly, J=args.J, Gamma=args.Gamma, kT_el=args.kT_el, mu_left=args.mu_left,
+                     mu_rights=tuple(args.mu_right), bridge_mu_rights=tuple(args.bridge_mu_right), steps=args.steps,
+                     dt=args.dt, alpha=args.alpha, kT=args.kT, snapshots=args.snapshots,
+                     perturbations=args.perturbations, seed=args.seed)
+
+
+def _generate_driven(args) -> int:
+    return _run_plan(_strip_plan(args), args)
 
 
 def _label(args) -> int:
@@ -403,17 +407,23 @@ def _reproduce_de_benchmark(args) -> int:
     return 0
 
 
+def _strip_provenance(data) -> dict:
+    """What a strip model file records of its data: the plan, the fingerprint and the held-out bias."""
+    from .strip_studies import HELD_OUT_BIAS
+
+    return {"dataset": {"plan": data.plan, "fingerprint": data.fingerprint()}, "held_out_bias": HELD_OUT_BIAS}
+
+
 def _train_strip_model(data_dir, name: str, path, command: str, params: dict) -> str:
     """Train one model of the strip study on the training split of ``data_dir`` and save it (one process)."""
     from .datasets import load_dataset
-    from .strip_studies import HELD_OUT_BIAS, MODELS, split_driven, train_strip_model
+    from .strip_studies import MODELS, split_driven, train_strip_model
 
     data = load_dataset(data_dir)
-    train, _ = split_driven(data, HELD_OUT_BIAS)
+    train, _ = split_driven(data)
     model = train_strip_model(train, MODELS[name], **params)
-    model.save(path, command=command, extra={"dataset": {"plan": data.plan, "fingerprint": data.fingerprint()},
-                                             "held_out_bias": HELD_OUT_BIAS,
-                                             "history": {k: [float(x) for x in v] for k, v in model.history_.items()}})
+    model.save(path, command=command, extra=dict(
+        _strip_provenance(data), history={k: [float(x) for x in v] for k, v in model.history_.items()}))
     return name
 
 
@@ -424,7 +434,7 @@ def _reproduce_strip_potentials(args) -> int:
     from .bp import load_model
     from .datasets import _init_worker
     from .models import shipped_path
-    from .strip_studies import HELD_OUT_BIAS, MODELS, split_driven, strip_potentials_study, strip_regions
+    from .strip_studies import MODELS, strip_potentials_study, strip_regions
 
     data = _load_dataset(args.data)
     if data.bias is None:
@@ -435,7 +445,7 @@ def _reproduce_strip_potentials(args) -> int:
     folder.mkdir(parents=True, exist_ok=True)
     paths = {name: folder / name for name in MODELS}
     missing = [name for name, path in paths.items() if not path.with_suffix(".npz").exists()]
-    for name in set(MODELS) - set(missing):
+    for name in (name for name in paths if name not in missing):
         print(f"{name} model read from {paths[name]}.npz (delete it to retrain)")
     params = dict(cutoff=args.cutoff, hidden=tuple(args.hidden), epochs=args.epochs, seed=args.seed)
     command = command_line(args.argv)
@@ -451,20 +461,13 @@ def _reproduce_strip_potentials(args) -> int:
         for name in missing:
             _train_strip_model(args.data, name, paths[name], command, params)
     models = {name: load_model(path) for name, path in paths.items()}
-    arrays, summary = strip_potentials_study(data, models, margin=args.margin)
-    train, groups = split_driven(data, HELD_OUT_BIAS)
-    sample = groups["held-out bias"]
-    picks = np.linspace(0, len(sample) - 1, 3).round().astype(int)  # re-checked by the tests
-    arrays.update({"sample/spins": sample.spins[picks], "sample/fields": sample.fields[picks],
-                   "sample/bias": sample.bias[picks], "sample/times": sample.times[picks]})
-    summary.update(kind="strip-potentials", command=command_line(args.argv), plan=data.plan,
-                   fingerprint=data.fingerprint(), train_snapshots=len(train),
+    arrays, summary = strip_potentials_study(data, models, margin=args.margin)  # its sample/* is re-checked by tests
+    summary.update(kind="strip-potentials", command=command, plan=data.plan, fingerprint=data.fingerprint(),
                    models={name: m.fingerprint() for name, m in models.items()})
     _write(_results_path(args, "strip-potentials.npz"), arrays, summary)
     if args.update_shipped:
-        models["two-potential"].save(shipped_path("driven-strip"), command=command_line(args.argv),
-                                     extra={"dataset": {"plan": data.plan, "fingerprint": data.fingerprint()},
-                                            "held_out_bias": HELD_OUT_BIAS, "report": summary["accuracy"]})
+        models["two-potential"].save(shipped_path("driven-strip"), command=command,
+                                     extra=dict(_strip_provenance(data), report=summary["accuracy"]))
         print(f"shipped two-potential model written to {shipped_path('driven-strip')}.npz/.json")
     for name, groups_ in summary["accuracy"].items():
         for group, regions in groups_.items():

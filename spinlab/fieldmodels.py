@@ -56,8 +56,6 @@ class FieldModel:
         """The leads' (μ_L, μ_R) of every configuration, (n_configs, 2), or [None] * n_configs."""
         if bias is None:
             return [None] * n_configs
-        if isinstance(bias, list) and all(b is None for b in bias):
-            return bias
         b = np.asarray(bias, dtype=float)
         b = np.broadcast_to(b, (n_configs, 2)) if b.shape == (2,) else b
         if b.shape != (n_configs, 2):

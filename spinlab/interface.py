@@ -20,11 +20,11 @@ __all__ = ["column_average", "interface_position", "fm_fraction", "interface_obs
 
 
 def column_average(lattice, values) -> np.ndarray:
-    """The average of per-site ``values`` over each column of a strip, shape (Lx,) (site i = x + Lx y)."""
+    """The average of per-site ``values`` (N, ...) over each column of a strip, shape (Lx, ...) (site i = x + Lx y)."""
     values = np.asarray(values, float)
-    if values.shape != (lattice.n_sites,):
+    if values.shape[:1] != (lattice.n_sites,):
         raise ValueError(f"values must have one entry per site ({lattice.n_sites}), got shape {values.shape}")
-    return values.reshape(lattice.Ly, lattice.Lx).mean(axis=0)
+    return values.reshape(lattice.Ly, lattice.Lx, *values.shape[1:]).mean(axis=0)
 
 
 def interface_position(lattice, spins) -> float:

@@ -140,7 +140,7 @@ class StripPlan:
 
 def run_strip_task(task: dict) -> dict:
     """One shard: the run's snapshots and their perturbed copies, NEGF fields and densities, and the bias."""
-    plan = StripPlan(**{k: v for k, v in task["plan"].items()})
+    plan = StripPlan(**task["plan"])
     model = plan.model(task["mu_right"])
     start_rng, noise_rng, kick_rng = (np.random.default_rng([task["seed"], k]) for k in range(3))
     every = plan.steps // plan.snapshots

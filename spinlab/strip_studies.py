@@ -100,13 +100,14 @@ def strip_potentials_study(data, models: dict, *, margin: int = 5, n_parity: int
     group and region the errors (summary ``accuracy``); torque parity pairs on the held-out bias
     (``parity/<model>/<region>``); the U and W parts of the two-potential model on the last held-out-bias
     snapshot (``split/*``, with its spins and NEGF field); the NEGF even part against W on ``n_even``
-    held-out-bias snapshots; the loop work of NEGF (under bias and at zero bias) and of the models on a
-    tilted ferromagnet bridging the leads, at the strip's centre.
+    held-out-bias snapshots, stored with their NEGF fields (``sample/*``); the loop work of NEGF (under
+    bias and at zero bias) and of the models on a tilted ferromagnet bridging the leads, at the strip's
+    centre.  The summary also counts the training snapshots (``train_snapshots``).
     """
     rng = np.random.default_rng(seed)
     plan = StripPlan(**data.plan)
     lattice = data.lattice
-    _, groups = split_driven(data)
+    train, groups = split_driven(data)
     regions = strip_regions(lattice, margin)
     arrays, accuracy = {}, {}
     for name, model in models.items():
@@ -122,7 +123,8 @@ def strip_potentials_study(data, models: dict, *, margin: int = 5, n_parity: int
     bias = tuple(held.bias[-1])
     negf = plan.model(bias[1])
     two = models.get("two-potential")
-    summary = {"accuracy": accuracy, "margin": margin, "held_out_bias": float(bias[1]), "bias": list(bias)}
+    summary = {"accuracy": accuracy, "margin": margin, "held_out_bias": float(bias[1]), "bias": list(bias),
+               "train_snapshots": len(train)}
     if two is not None:
         parts = two.field_parts(held.spins[-1], lattice=lattice, bias=bias)
         arrays.update({"split/spins": held.spins[-1], "split/negf": transverse(held.spins[-1], held.fields[-1]),
@@ -130,6 +132,8 @@ def strip_potentials_study(data, models: dict, *, margin: int = 5, n_parity: int
         summary["split"] = {region: {part: float(np.sqrt(np.mean(parts[part][mask] ** 2))) for part in ("U", "W")}
                             for region, mask in regions.items()}
     picks = np.linspace(0, len(held) - 1, n_even).round().astype(int)
+    arrays.update({"sample/spins": held.spins[picks], "sample/fields": held.fields[picks],
+                   "sample/bias": held.bias[picks], "sample/times": held.times[picks]})
     even_negf = np.stack([time_reversal_even_part(negf, held.spins[k]) for k in
                           tqdm(picks, desc="NEGF even parts", disable=not progress)])
     arrays["even/negf"] = even_negf

@@ -21,9 +21,11 @@ __all__ = ["time_reversal_even_part", "loop_work"]
 
 
 def time_reversal_even_part(provider, spins) -> np.ndarray:
-    r""":math:`[\mathbf H_\perp(\mathbf S) + \mathbf H_\perp(-\mathbf S)]/2`, shape (N, 3): zero for an equilibrium field."""
+    r""":math:`[\mathbf H_\perp(\mathbf S) + \mathbf H_\perp(-\mathbf S)]/2`, shape (N, 3): zero for an
+    equilibrium field."""
     spins = np.asarray(spins, float)
-    return 0.5 * (transverse(spins, provider.exchange_field(spins)) + transverse(-spins, provider.exchange_field(-spins)))
+    return 0.5 * (transverse(spins, provider.exchange_field(spins))
+                  + transverse(-spins, provider.exchange_field(-spins)))
 
 
 def loop_work(provider, spins, site: int, cone: float = 0.4, steps: int = 24) -> float:

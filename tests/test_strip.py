@@ -126,6 +126,13 @@ def test_a_strip_model_learns_a_bias_driven_damping_like_torque_that_a_conservat
     assert errors["two-potential"] < 0.1 and errors["energy"] > 3 * errors["two-potential"], errors
 
 
+def test_generate_driven_defaults_are_the_plans():
+    from spinlab.__main__ import build_parser
+    from spinlab.cli import _strip_plan
+
+    assert _strip_plan(build_parser().parse_args(["generate-driven", "--out", "x"])) == StripPlan()
+
+
 def test_strip_study_command_trains_resumes_and_refuses_equilibrium_data(tiny_strip_data, tmp_path, capsys):
     directory, _ = tiny_strip_data
     argv = ["reproduce", "strip-potentials", str(directory), "--models", str(tmp_path / "models"), "--epochs", "2",
