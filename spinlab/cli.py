@@ -51,6 +51,16 @@ def _positive_int(text):
     return value
 
 
+def _strip_size(text):
+    try:
+        lx, ly = (int(n) for n in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"a strip size is LXxLY, e.g. 64x48; got {text}") from None
+    if lx < 2 or ly < 1:
+        raise argparse.ArgumentTypeError(f"a strip needs LX >= 2 and LY >= 1, got {text}")
+    return (lx, ly)
+
+
 def _count(text):
     value = int(text)
     if value < 0:
@@ -466,9 +476,10 @@ def _reproduce_strip_potentials(args) -> int:
                    models={name: m.fingerprint() for name, m in models.items()})
     _write(_results_path(args, "strip-potentials.npz"), arrays, summary)
     if args.update_shipped:
-        models["two-potential"].save(shipped_path("driven-strip"), command=command,
-                                     extra=dict(_strip_provenance(data), report=summary["accuracy"]))
-        print(f"shipped two-potential model written to {shipped_path('driven-strip')}.npz/.json")
+        for name, shipped in (("two-potential", "driven-strip"), ("conservative", "driven-strip-conservative")):
+            models[name].save(shipped_path(shipped), command=command,
+                              extra=dict(_strip_provenance(data), report=summary["accuracy"]))
+            print(f"shipped {name} model written to {shipped_path(shipped)}.npz/.json")
     for name, groups_ in summary["accuracy"].items():
         for group, regions in groups_.items():
             print(f"{name:>14} {group:>14}: torque error " + ", ".join(
@@ -479,6 +490,81 @@ def _reproduce_strip_potentials(args) -> int:
     even = summary["even_part"]
     print(f"even part: NEGF rms {even['negf_rms']:.3e}; W against it: relative error "
           f"{even['two-potential']['relative_error']:.3f}")
+    return 0
+
+
+def _interface_models(args, engines) -> dict:
+    """The ML engines' models: --model / --conservative files, or the shipped ones."""
+    from .bp import load_model
+    from .interface_studies import ENGINES
+    from .models import load_shipped
+
+    paths = {"two-potential": args.model, "conservative": args.conservative}
+    return {engine: load_shipped(ENGINES[engine]) if paths[engine] is None else load_model(paths[engine])
+            for engine in engines if engine != "negf"}
+
+
+def _run_interface_worker(plan_config: dict, spec: tuple, model_args: dict, work: str) -> str:
+    """One run of the interface study in a worker process."""
+    from argparse import Namespace
+
+    from .interface_studies import InterfacePlan, InterfaceRun, run_interface
+
+    spec = InterfaceRun(*spec)
+    plan = InterfacePlan(**plan_config)
+    run_interface(plan, spec, _interface_models(Namespace(**model_args), [spec.engine]), work, progress=False)
+    return spec.name
+
+
+def _reproduce_interface_motion(args) -> int:
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from multiprocessing import get_context
+
+    from tqdm.auto import tqdm
+
+    from .datasets import _init_worker
+    from .interface_studies import InterfacePlan, interface_summary, run_interface, spot_checks
+
+    try:
+        plan = InterfacePlan(mu_left=args.mu_left, mu_right=args.mu_right, seeds=args.seeds, controls=args.controls,
+                             control_seeds=args.control_seeds, sweep=args.sweep, sweep_seeds=args.sweep_seeds,
+                             large=args.large, large_seeds=args.large_seeds, engines=args.engines, groups=args.groups,
+                             steps=args.steps, records=args.records, integrator=args.integrator, kT=args.kT)
+    except ValueError as err:
+        raise UsageError(str(err)) from None
+    models = _interface_models(args, plan.engines)  # a missing or damaged model file fails here, before any run
+    runs = plan.runs()
+    for spec in runs:
+        if spec.engine != "negf":
+            try:
+                models[spec.engine].bind(spec.lattice, bias=(spec.mu_left, spec.mu_right))
+            except ValueError as err:
+                raise UsageError(f"{spec.engine} model on {spec.Lx} x {spec.Ly}: {err}") from None
+    model_args = {"model": args.model, "conservative": args.conservative}
+    print(f"{len(runs)} runs in {args.work} (each continues from its last checkpoint)")
+    if args.workers > 1:
+        with ProcessPoolExecutor(args.workers, mp_context=get_context("spawn"), initializer=_init_worker) as pool:
+            futures = [pool.submit(_run_interface_worker, plan.config(), tuple(spec), model_args, args.work)
+                       for spec in runs]
+            for future in tqdm(as_completed(futures), total=len(futures), desc="interface runs"):
+                future.result()
+    else:
+        for spec in tqdm(runs, desc="interface runs"):
+            run_interface(plan, spec, models, args.work, progress=True)
+    arrays, summary = interface_summary(plan, args.work)
+    if "large" in plan.groups and plan.large:
+        spot_arrays, summary["spot_checks"] = spot_checks(plan, args.work, models["two-potential"], plan.large[0])
+        arrays.update(spot_arrays)
+    summary.update(kind="interface-motion", command=command_line(args.argv),
+                   models={name: m.fingerprint() for name, m in models.items()})
+    _write(_results_path(args, "interface-motion.npz"), arrays, summary)
+    for key, stats in summary["groups"].items():
+        print(f"{key}: right front {stats['v_right']['mean']:+.4f} ± {stats['v_right']['spread']:.4f}, left front "
+              f"{stats['v_left']['mean']:+.4f} ± {stats['v_left']['spread']:.4f} columns per unit time; FM fraction at "
+              f"the end {stats['fm_fraction_end']['mean']:.3f}")
+    for engine, qs in summary["agreement"].items():
+        print(f"{engine} vs NEGF (default bias, in NEGF seed spreads): " + ", ".join(
+            f"{q} max {z['max']:.2f} rms {z['rms']:.2f}" for q, z in qs.items()))
     return 0
 
 
@@ -830,6 +916,47 @@ def add_commands(subparsers) -> None:
     sp.add_argument("--workers", type=_positive_int, default=1, help="processes: 2 trains the two models at once")
     _add_output_options(sp)
     sp.set_defaults(run=_reproduce_strip_potentials)
+    from .interface_studies import ENGINES, GROUPS, InterfacePlan
+
+    default = {name: f.default for name, f in InterfacePlan.__dataclass_fields__.items()}
+    im = _parser(runs, "interface-motion", help="driven strip: NEGF- and ML-driven motion of the metal-insulator "
+                 "interface (Fig. 12)",
+                 description="LL dynamics of the strip from a thermalized Neel state (3 columns next to the right lead\n"
+                             "disturbed), driven by NEGF, the two-potential and the conservative model, with the\n"
+                             "authors' AB2 integrator and noise knob: zero-bias controls, the default bias over seeds,\n"
+                             "a bias sweep at fixed mu_L and model-driven larger strips. Every run streams to --work and\n"
+                             "continues from its last checkpoint when the command is run again.")
+    im.add_argument("--work", default="runs/interface", help="folder of the resumable runs")
+    im.add_argument("--groups", nargs="+", choices=GROUPS, default=list(GROUPS), help="which runs")
+    im.add_argument("--engines", nargs="+", choices=list(ENGINES), default=list(default["engines"]),
+                    help="engines of the 32 x 24 runs")
+    im.add_argument("--mu-left", type=float, default=default["mu_left"], dest="mu_left", help="left lead's mu")
+    im.add_argument("--mu-right", type=float, default=default["mu_right"], dest="mu_right",
+                    help="right lead's mu of the default bias")
+    im.add_argument("--seeds", type=_count, nargs="+", default=list(default["seeds"]), help="default-bias seeds")
+    im.add_argument("--controls", type=float, nargs="*", default=list(default["controls"]),
+                    help="zero-bias controls: both leads at each mu")
+    im.add_argument("--control-seeds", type=_count, nargs="+", default=list(default["control_seeds"]),
+                    dest="control_seeds", help="seeds of each control")
+    im.add_argument("--sweep", type=float, nargs="*", default=list(default["sweep"]), help="mu_R of the bias sweep")
+    im.add_argument("--sweep-seeds", type=_count, nargs="+", default=list(default["sweep_seeds"]), dest="sweep_seeds",
+                    help="seeds of each sweep bias")
+    im.add_argument("--large", type=_strip_size, nargs="*", default=list(default["large"]),
+                    help="larger strips LXxLY driven by the two-potential model")
+    im.add_argument("--large-seeds", type=_count, nargs="+", default=list(default["large_seeds"]), dest="large_seeds",
+                    help="seeds of each larger strip")
+    im.add_argument("--steps", type=_positive_int, default=default["steps"],
+                    help="steps of the 32-column runs (longer strips run longer in proportion)")
+    im.add_argument("--records", type=_positive_int, default=default["records"], help="records per run")
+    im.add_argument("--integrator", choices=["ab2", "langevin"], default=default["integrator"],
+                    help="ab2: the authors' scheme, kT a noise knob; langevin: the standard semi-implicit scheme")
+    im.add_argument("--kT", type=_non_negative_float, default=default["kT"], help="noise (knob for ab2)")
+    im.add_argument("--model", default=None, help="two-potential model file (default: the shipped driven-strip)")
+    im.add_argument("--conservative", default=None,
+                    help="conservative model file (default: the shipped driven-strip-conservative)")
+    im.add_argument("--workers", type=_positive_int, default=1, help="runs in parallel processes")
+    _add_output_options(im)
+    im.set_defaults(run=_reproduce_interface_motion)
     a = _parser(runs, "de-arrest", help="double exchange: ML quenches on a large lattice, arrested phase separation",
                 description="ML-driven quenches of the double-exchange model (T = 0 spins, seeds, one Langevin\n"
                             "control), KPM hole densities of the first seed's textures, a relaxed FM droplet at the\n"

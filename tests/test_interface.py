@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from spinlab.interface import column_average, fm_fraction, interface_observables, interface_position
+from spinlab.interface import column_average, fm_fraction, front_position, interface_observables, interface_position
 from spinlab.lattice import Strip
 from spinlab.spins import ferromagnet, neel
 from spinlab.trajectory import run
@@ -40,6 +40,24 @@ def test_interface_is_the_right_leads_when_both_leads_have_a_metal_layer():
     assert fm_fraction(STRIP, both) == pytest.approx(8 / 16)
 
 
+def test_a_dip_of_the_lead_column_does_not_end_the_fm_layer():
+    profile = np.array([-1.0, -1.0, -1.0, -0.5, 0.5, 0.3, 0.4, -0.05])
+    assert front_position(profile) == pytest.approx(3.5)
+    assert front_position(profile[::-1], "left") == pytest.approx(3.5)
+    assert front_position(-np.ones(8)) == 7.0 and front_position(np.ones(8)) == 0.0
+
+
+def test_left_front_mirrors_the_right_one():
+    both = neel_fm(STRIP, fm_from=11, fm_below=3)
+    assert interface_position(STRIP, both, "left") == pytest.approx(2.5, abs=1e-12)
+    assert interface_position(STRIP, neel(STRIP), "left") == 0.0
+    assert interface_position(STRIP, ferromagnet(STRIP), "left") == STRIP.Lx - 1
+    mirrored = neel_fm(STRIP, 5).reshape(STRIP.Ly, STRIP.Lx, 3)[:, ::-1].reshape(-1, 3)  # x -> Lx - 1 - x
+    assert interface_position(STRIP, mirrored, "left") == pytest.approx(STRIP.Lx - 1 - 4.5, abs=1e-12)
+    with pytest.raises(ValueError, match="lead must be"):
+        interface_position(STRIP, both, "top")
+
+
 def test_interface_position_is_invariant_under_the_strips_symmetries_and_global_rotations():
     rng = np.random.default_rng(3)
     s = neel_fm(STRIP, 9) + 0.2 * rng.standard_normal((STRIP.n_sites, 3))
@@ -63,5 +81,7 @@ def test_interface_observables_record_along_a_run():
     trajectory = run(neel_fm(STRIP, 10), HeisenbergModel(STRIP, J1=1.0), SemiImplicitMidpoint(0.05, 0.5), 4,
                      observables=interface_observables(STRIP), progress=False)
     assert trajectory.observables["x_dw"][0] == pytest.approx(9.5)
+    assert trajectory.observables["x_left"][0] == 0.0
+    assert np.asarray(trajectory.observables["profile"]).shape == (len(trajectory.times), STRIP.Lx)
     assert trajectory.observables["fm_fraction"][0] == pytest.approx(6 / 16)
     assert len(trajectory.observables["|m|"]) == len(trajectory.times)

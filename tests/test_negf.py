@@ -109,6 +109,16 @@ def test_lead_currents_sum_to_zero_and_equal_the_landauer_current():
     assert currents["right"] == pytest.approx(landauer_current(model, spins), abs=1e-8)
 
 
+def test_fast_path_lead_currents_equal_the_closed_form():
+    lat = Strip(8, 4)
+    spins = perturbed(ferromagnet(lat), 0.3, 2)
+    leads = dict(mu_left=-3.6, mu_right=-3.0, kT_el=0.05)
+    exact = NEGFModel(lat, method="closed-form", **leads).lead_currents(spins)
+    fast = NEGFModel(lat, points_per_panel=8, window_tol=1e-7, **leads).lead_currents(spins)
+    for lead in ("left", "right"):
+        assert fast[lead] == pytest.approx(exact[lead], abs=1e-7)
+
+
 def bond_currents(rho, bonds, i):
     """Particle and spin currents I_{i->j} = 2t Im Tr(rho_ji), 2t Im Tr(sigma rho_ji), summed over i's bonds."""
     sigma = np.array([[[0, 1], [1, 0]], [[0, -1j], [1j, 0]], [[1, 0], [0, -1]]])

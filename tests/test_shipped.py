@@ -35,7 +35,7 @@ ACCURACY = {
     "double-exchange": {"relaxation": (0.03, 0.35), "random": (0.05, 0.4)},
 }
 #: The shipped models of nonequilibrium (NEGF) data: checked by their own tests below.
-DRIVEN = ("driven-strip",)
+DRIVEN = ("driven-strip", "driven-strip-conservative")
 #: Held-out-bias bulk torque error the shipped strip model must keep (measured 0.388; the issue's target, 0.10,
 #: is not reached: see models/README.md).
 STRIP_BULK_TORQUE = 0.45
@@ -424,6 +424,8 @@ def test_data_contract_driven_strip_model_records_its_command_and_held_out_accur
     assert meta["hyperparameters"]["outputs"] == "two-potential"
     held = meta["report"]["two-potential"]["held-out bias"]  # the report holds the conservative model's too
     assert held["bulk"]["torque_relative"] < STRIP_BULK_TORQUE, held
+    conservative = json.loads(shipped_path("driven-strip-conservative").with_suffix(".json").read_text())
+    assert conservative["command"] == meta["command"] and conservative["hyperparameters"]["outputs"] == "energy"
 
 
 def test_driven_strip_potentials_are_recomputed_from_the_shipped_model():
@@ -437,6 +439,7 @@ def test_driven_strip_potentials_are_recomputed_from_the_shipped_model():
     assert meta["command"].startswith("spinlab reproduce strip-potentials")
     model = load_shipped("driven-strip")
     assert model.fingerprint() == meta["models"]["two-potential"]
+    assert load_shipped("driven-strip-conservative").fingerprint() == meta["models"]["conservative"]
     plan = StripPlan(**meta["plan"])
     lattice, bias = plan.lattice, tuple(meta["bias"])
     np.testing.assert_allclose(arrays["sample/bias"], np.tile(bias, (len(arrays["sample/bias"]), 1)))

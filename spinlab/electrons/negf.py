@@ -500,7 +500,7 @@ class NEGFModel:
         return wide_band_density_matrix(self.effective_hamiltonian(s), self._leads(), self.kT_el, blocks_only=False)
 
     def lead_currents(self, spins) -> dict:
-        r"""Particle currents out of the strip into each lead (closed form),
+        r"""Particle currents out of the strip into each lead,
 
         .. math::
 
@@ -513,6 +513,8 @@ class NEGFModel:
         :math:`\int\frac{d\varepsilon}{2\pi}(f_L - f_R)\mathrm{Tr}[\Gamma_L G^r\Gamma_R G^a]`.
         """
         s = as_spins(spins, self.n_sites)
+        if self.method == "rgf":
+            return self._rgf_lead_currents(s)
         h = self.effective_hamiltonian(s)
         rho = wide_band_density_matrix(h, self._leads(), self.kT_el)
         currents = {}
@@ -522,6 +524,18 @@ class NEGFModel:
             sites = self.lead_sites[lead]
             currents[lead] = float(self.Gamma * np.trace(rho[sites] - rho_eq[sites], axis1=1, axis2=2).real.sum())
         return currents
+
+    def _rgf_lead_currents(self, spins) -> dict:
+        """:meth:`lead_currents` from diagonal blocks only: ρ − ρ_eq(μ_α) on the lead's column, where
+        ρ_eq(μ_L) is the solver's own equilibrium part (so I_L is Γ Tr of the bias window there)."""
+        with serial_blas():
+            H = self._slices.hamiltonians(self.hamiltonian_.onsite_blocks(spins))
+            rho_left, _ = self._equilibrium_blocks(H, self.mu_left)
+            window, _ = self._window_blocks(H)
+            rho_right, _ = self._equilibrium_blocks(H, self.mu_right)
+        excess = {"left": window[0], "right": (rho_left + window - rho_right)[-1]}
+        return {lead: float(self.Gamma * np.trace(blocks, axis1=-2, axis2=-1).real.sum())
+                for lead, blocks in excess.items()}
 
     # -- solvers ---------------------------------------------------------------------------
     def solve(self, spins) -> NEGFState:

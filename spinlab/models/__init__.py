@@ -23,6 +23,8 @@ SHIPPED = {
                        "longitudinal output",
     "driven-strip": "two-potential model (field-like U, damping-like W) of the NEGF-driven 32x24 strip, J = 3.8, "
                     "Gamma = 1, mu_L = -3.6, mu_R from -3.6 to -3.2, strip descriptor with bias features",
+    "driven-strip-conservative": "conservative (one-potential) model of the same data, trained beside driven-strip "
+                                 "(the control of the interface study)",
 }
 
 
