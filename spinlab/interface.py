@@ -43,21 +43,25 @@ def interface_position(lattice, spins, lead: str = "right") -> float:
 def front_position(profile, lead: str = "right") -> float:
     r"""The front of the FM layer at ``lead`` in a column profile :math:`\bar C(x)`, x = 0 … Lx − 1.
 
-    From the right lead: the last column x with :math:`\bar C(x)\le 0 < \bar C(x+1)`, interpolated linearly to
-    the zero between x and x + 1.  Without such a crossing, x_DW = 0 if every column is FM (:math:`\bar C > 0`:
-    the metal bridges the leads) and Lx − 1 otherwise (no FM layer at the right lead).  A dip of the lead's own
-    column below 0 (three neighbours, and the lead's coupling) does not count as the end of the layer.  From the
-    left lead the same, mirrored: x_DW = 0 without an FM layer at the left lead, Lx − 1 for a bridge.
+    The layer is the run of FM columns (:math:`\bar C > 0`) that ends at the lead; its front is where
+    :math:`\bar C` crosses 0 at the run's inner end, interpolated linearly between the last column with
+    :math:`\bar C\le 0` and the next.  The lead's own column may dip below 0 (it has three neighbours and the lead's
+    coupling) without ending the layer.  From the right lead: x_DW = Lx − 1 without a layer and 0 when the layer
+    reaches the left lead (the metal bridges the leads).  From the left lead the same, mirrored: 0 without a
+    layer, Lx − 1 for a bridge.  FM islands not connected to the lead do not count.
     """
     profile = np.asarray(profile, float)
     if lead == "left":
         return float(len(profile) - 1 - front_position(profile[::-1]))
-    if np.all(profile > 0):
-        return 0.0
-    rising = np.flatnonzero((profile[:-1] <= 0) & (profile[1:] > 0))
-    if rising.size == 0:
+    end = len(profile) - 1
+    if profile[end] <= 0 < profile[end - 1]:  # a dip of the lead's own column
+        end -= 1
+    if profile[end] <= 0:
         return float(len(profile) - 1)
-    x = rising[-1]
+    insulating = np.flatnonzero(profile[:end] <= 0)
+    if insulating.size == 0:
+        return 0.0
+    x = insulating[-1]
     return float(x + profile[x] / (profile[x] - profile[x + 1]))
 
 

@@ -171,9 +171,10 @@ class InterfacePlan:
         """Steps of a run: longer strips run longer, in proportion to Lx (a multiple of ``records``)."""
         return self.records * int(np.ceil(self.steps * spec.Lx / self.Lx / self.records))
 
-    def negf(self, spec: InterfaceRun) -> NEGFModel:
+    def negf(self, spec: InterfaceRun, method: str = "rgf") -> NEGFModel:
+        """The NEGF solver of a run (``method``: the fast path "rgf" or the reference "closed-form")."""
         return NEGFModel(spec.lattice, J=self.J, Gamma=self.Gamma, mu_left=spec.mu_left, mu_right=spec.mu_right,
-                         kT_el=self.kT_el)
+                         kT_el=self.kT_el, method=method)
 
     def start(self, spec: InterfaceRun) -> np.ndarray:
         return thermal_neel(spec.lattice, self.tilt, self.disturbed, np.random.default_rng([spec.seed, 0]))
@@ -229,6 +230,26 @@ def _series(store) -> dict:
     return out
 
 
+def _run_row(spec: InterfaceRun, s: dict) -> dict:
+    """One run in numbers: the fronts' velocities over the first and the second half of the run (a slower
+    second half is a deceleration), where they end, when the metal first bridges the leads (every column
+    with C > 0; None if never) and, for NEGF, the largest |current| before the bridge and the median after."""
+    times, end = s["times"], s["times"][-1]
+    halves = {"": (0.0, end / 2), "_late": (end / 2, end)}
+    row = dict(spec._asdict(), name=spec.name, x_right_end=float(s["x_right"][-1]),
+               x_left_end=float(s["x_left"][-1]), fm_fraction_end=float(s["fm_fraction"][-1]))
+    for suffix, window in halves.items():
+        row[f"v_right{suffix}"] = front_velocity(times, s["x_right"], window)
+        row[f"v_left{suffix}"] = front_velocity(times, s["x_left"], window)
+    bridged = np.all(s["profile"] > 0, axis=1)
+    row["t_bridge"] = float(times[np.argmax(bridged)]) if bridged.any() else None
+    if "current" in s:
+        current = np.abs(s["current"])
+        row["current_before_bridge"] = float(current[~np.logical_or.accumulate(bridged)].max())
+        row["current_after_bridge"] = float(np.median(current[bridged])) if bridged.any() else None
+    return row
+
+
 def fm_density(lattice, spins, density, threshold: float = 0.5) -> float:
     """Mean density n_i over the FM region (sites with C_i > ``threshold``); NaN without one."""
     fm = local_correlation(lattice, spins) > threshold
@@ -236,8 +257,12 @@ def fm_density(lattice, spins, density, threshold: float = 0.5) -> float:
 
 
 def _stats(values) -> dict:
+    """Mean and spread (standard deviation) over the finite values; ``values`` keeps them all (NaN: never)."""
     values = np.asarray(values, float)
-    return {"mean": float(np.mean(values)), "spread": float(np.std(values)), "values": [float(v) for v in values]}
+    finite = values[np.isfinite(values)]
+    mean, spread = (float(np.mean(finite)), float(np.std(finite))) if finite.size else (None, None)
+    return {"mean": mean, "spread": spread, "count": int(finite.size),
+            "values": [float(v) if np.isfinite(v) else None for v in values]}
 
 
 def interface_summary(plan: InterfacePlan, work, *, density_times=(50.0, 100.0, 200.0), progress: bool = True):
@@ -246,8 +271,10 @@ def interface_summary(plan: InterfacePlan, work, *, density_times=(50.0, 100.0, 
     Arrays: per run ``<name>/<series>`` (times, x_right, x_left, fm_fraction, m, profile and, for NEGF, current);
     per engine of the first default-bias seed the spins and C_i at ``density_times`` and the NEGF densities there
     (``snapshots/<engine>/*``; for ML textures computed here).  Summary: per group, engine and bias the seed
-    mean and spread of both fronts' velocities (over the first half of each run) and of their end positions; the
-    ML-NEGF difference of the default runs in units of NEGF's seed spread; the FM region's density.
+    mean and spread of both fronts' velocities (over the first and the second half of each run), of their end
+    positions and of the time the metal bridges the leads; the
+    ML-NEGF difference of the default runs in units of NEGF's seed spread; the FM region's density (rows of
+    the runs: :func:`_run_row`).
     """
     lattice = Strip(plan.Lx, plan.Ly)
     arrays, rows = {}, []
@@ -263,11 +290,7 @@ def interface_summary(plan: InterfacePlan, work, *, density_times=(50.0, 100.0, 
         for key, value in s.items():
             if key != "density":
                 arrays[f"{spec.name}/{key}"] = value
-        half = (0.0, s["times"][-1] / 2)
-        rows.append(dict(spec._asdict(), name=spec.name, v_right=front_velocity(s["times"], s["x_right"], half),
-                         v_left=front_velocity(s["times"], s["x_left"], half),
-                         x_right_end=float(s["x_right"][-1]), x_left_end=float(s["x_left"][-1]),
-                         fm_fraction_end=float(s["fm_fraction"][-1])))
+        rows.append(_run_row(spec, s))
     summary = {"plan": plan.config(), "runs": rows, "groups": _group_stats(rows),
                "agreement": _agreement(plan, series), "density_times": list(density_times)}
     first = {spec.engine: spec for spec in series if spec.group == "default" and spec.seed == plan.seeds[0]}
@@ -291,9 +314,9 @@ def _group_stats(rows) -> dict:
     for row in rows:
         key = f"{row['group']}/{row['engine']}/{row['Lx']}x{row['Ly']}/{row['mu_left']:+.3f}/{row['mu_right']:+.3f}"
         groups.setdefault(key, []).append(row)
-    return {key: {q: _stats([r[q] for r in rs]) for q in ("v_right", "v_left", "x_right_end", "x_left_end",
-                                                             "fm_fraction_end")}
-            for key, rs in groups.items()}
+    quantities = ("v_right", "v_left", "v_right_late", "v_left_late", "x_right_end", "x_left_end", "fm_fraction_end",
+                  "t_bridge")
+    return {key: {q: _stats([r[q] for r in rs]) for q in quantities} for key, rs in groups.items()}
 
 
 def _agreement(plan, series) -> dict:

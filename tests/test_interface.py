@@ -45,6 +45,8 @@ def test_a_dip_of_the_lead_column_does_not_end_the_fm_layer():
     assert front_position(profile) == pytest.approx(3.5)
     assert front_position(profile[::-1], "left") == pytest.approx(3.5)
     assert front_position(-np.ones(8)) == 7.0 and front_position(np.ones(8)) == 0.0
+    island = np.array([-1.0, -1.0, -1.0, -1.0, -1.0, 0.4, -0.5, -1.0])  # FM not connected to either lead
+    assert front_position(island) == 7.0 and front_position(island, "left") == 0.0
 
 
 def test_left_front_mirrors_the_right_one():

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from spinlab.interface_studies import (InterfacePlan, InterfaceRun, front_velocity, fm_density, interface_summary,
-                                       run_interface, spot_checks, _agreement)
+                                       run_interface, spot_checks, _agreement, _run_row)
 from spinlab.lattice import Strip
 from spinlab.models import load_shipped
 from spinlab.spins import ferromagnet, neel
@@ -74,6 +74,23 @@ def test_front_velocity_recovers_a_uniform_motion_over_its_window():
     assert front_velocity(t, x, (50, 100)) == pytest.approx(0.0, abs=1e-12)
     with pytest.raises(ValueError, match="fewer than two records"):
         front_velocity(t, x, (1.0, 2.0))
+
+
+def test_run_row_sees_a_decelerating_front_and_the_current_jump_at_the_bridge():
+    times = np.linspace(0, 100, 21)
+    x = 31 - 8 * np.sqrt(times / 100) * 3  # decelerating, from 31 to 7
+    profile = np.where(np.arange(32)[None, :] > x[:, None], 0.9, -1.0)
+    profile[times >= 80] = 0.9  # the metal bridges the leads at t = 80
+    current = np.where(times >= 80, -0.3, -1e-6)
+    spec = InterfaceRun("default", "negf", 32, 24, -3.6, -3.28, 0)
+    row = _run_row(spec, {"times": times, "x_right": x, "x_left": np.zeros_like(x), "fm_fraction": x / 32,
+                          "profile": profile, "current": current})
+    assert row["v_right"] < row["v_right_late"] < 0  # slower in the second half
+    assert row["t_bridge"] == 80.0
+    assert row["current_before_bridge"] == pytest.approx(1e-6) and row["current_after_bridge"] == pytest.approx(0.3)
+    never = _run_row(spec._replace(engine="two-potential"), {"times": times, "x_right": x, "x_left": 0 * x,
+                                                              "fm_fraction": x / 32, "profile": -np.ones((21, 32))})
+    assert never["t_bridge"] is None and "current_before_bridge" not in never
 
 
 def test_fm_density_averages_over_the_ferromagnetic_sites_only():
