@@ -500,8 +500,11 @@ def _interface_models(args, engines) -> dict:
     from .models import load_shipped
 
     paths = {"two-potential": args.model, "conservative": args.conservative}
-    return {engine: load_shipped(ENGINES[engine]) if paths[engine] is None else load_model(paths[engine])
-            for engine in engines if engine != "negf"}
+    try:
+        return {engine: load_shipped(ENGINES[engine]) if paths[engine] is None else load_model(paths[engine])
+                for engine in engines if engine != "negf"}
+    except (OSError, ValueError) as err:
+        raise UsageError(str(err)) from None
 
 
 def _run_interface_worker(plan_config: dict, spec: tuple, model_args: dict, work: str) -> str:
@@ -534,12 +537,12 @@ def _reproduce_interface_motion(args) -> int:
         raise UsageError(str(err)) from None
     models = _interface_models(args, plan.engines)  # a missing or damaged model file fails here, before any run
     runs = plan.runs()
-    for spec in runs:
-        if spec.engine != "negf":
-            try:
-                models[spec.engine].bind(spec.lattice, bias=(spec.mu_left, spec.mu_right))
-            except ValueError as err:
-                raise UsageError(f"{spec.engine} model on {spec.Lx} x {spec.Ly}: {err}") from None
+    for engine, Lx, Ly in {(s.engine, s.Lx, s.Ly) for s in runs if s.engine != "negf"}:  # one field each
+        spec = next(s for s in runs if (s.engine, s.Lx, s.Ly) == (engine, Lx, Ly))
+        try:
+            models[engine].bind(spec.lattice, bias=(spec.mu_left, spec.mu_right)).exchange_field(plan.start(spec))
+        except ValueError as err:
+            raise UsageError(f"{engine} model on {Lx} x {Ly}: {err}") from None
     model_args = {"model": args.model, "conservative": args.conservative}
     print(f"{len(runs)} runs in {args.work} (each continues from its last checkpoint)")
     if args.workers > 1:

@@ -36,7 +36,7 @@ from .lattice import Strip
 from .metrics import field_errors
 from .observables import local_correlation
 from .spins import transverse
-from .strip_data import thermal_neel
+from .strip_data import StripElectrons, thermal_neel
 from .trajectory import open_trajectory, run
 
 __all__ = ["InterfacePlan", "InterfaceRun", "ENGINES", "GROUPS", "run_interface", "front_velocity", "interface_summary",
@@ -70,7 +70,7 @@ class InterfaceRun(NamedTuple):
 
 
 @dataclass(frozen=True)
-class InterfacePlan:
+class InterfacePlan(StripElectrons):
     """The runs of the interface study and their protocol.
 
     Parameters
@@ -102,12 +102,6 @@ class InterfacePlan:
         Records per run.
     """
 
-    Lx: int = 32
-    Ly: int = 24
-    J: float = 3.8
-    Gamma: float = 1.0
-    kT_el: float = 0.01
-    mu_left: float = -3.6
     mu_right: float = -3.28
     seeds: tuple = (0, 1, 2, 3, 4)
     controls: tuple = (-3.28, -3.6)
@@ -144,8 +138,7 @@ class InterfacePlan:
             raise ValueError(f"steps ({self.steps}) must be a positive multiple of records ({self.records})")
         if self.disturbed > self.Lx:
             raise ValueError(f"disturbed ({self.disturbed}) exceeds the strip's {self.Lx} columns")
-        NEGFModel(Strip(self.Lx, self.Ly), J=self.J, Gamma=self.Gamma, mu_left=self.mu_left,
-                  mu_right=self.mu_right, kT_el=self.kT_el)  # checks the strip and the electrons
+        self.electrons(self.lattice, self.mu_left, self.mu_right)  # checks the strip and the electrons
 
     def runs(self, groups=None) -> list[InterfaceRun]:
         """The runs of the plan's ``groups`` (or of those given), cheapest first within each group: models
@@ -173,8 +166,7 @@ class InterfacePlan:
 
     def negf(self, spec: InterfaceRun, method: str = "rgf") -> NEGFModel:
         """The NEGF solver of a run (``method``: the fast path "rgf" or the reference "closed-form")."""
-        return NEGFModel(spec.lattice, J=self.J, Gamma=self.Gamma, mu_left=spec.mu_left, mu_right=spec.mu_right,
-                         kT_el=self.kT_el, method=method)
+        return self.electrons(spec.lattice, spec.mu_left, spec.mu_right, method)
 
     def start(self, spec: InterfaceRun) -> np.ndarray:
         return thermal_neel(spec.lattice, self.tilt, self.disturbed, np.random.default_rng([spec.seed, 0]))
@@ -276,7 +268,7 @@ def interface_summary(plan: InterfacePlan, work, *, density_times=(50.0, 100.0, 
     ML-NEGF difference of the default runs in units of NEGF's seed spread; the FM region's density (rows of
     the runs: :func:`_run_row`).
     """
-    lattice = Strip(plan.Lx, plan.Ly)
+    lattice = plan.lattice
     arrays, rows = {}, []
     series = {}
     for spec in plan.runs():

@@ -27,7 +27,7 @@ from .lattice import Strip
 from .spins import ferromagnet, neel, random_spins
 from .trajectory import run
 
-__all__ = ["StripPlan", "thermal_neel", "tilted", "tilted_ferromagnet", "run_strip_task", "START_STATES"]
+__all__ = ["StripElectrons", "StripPlan", "thermal_neel", "tilted", "tilted_ferromagnet", "run_strip_task", "START_STATES"]
 
 
 def tilted(spins, angle: float, rng) -> np.ndarray:
@@ -57,7 +57,29 @@ START_STATES = {"neel": thermal_neel, "bridge": tilted_ferromagnet}
 
 
 @dataclass(frozen=True)
-class StripPlan:
+class StripElectrons:
+    """The strip and its electrons, shared by the plans of the driven strip: an Lx x Ly strip, Hund coupling J,
+    lead coupling Γ, electronic temperature and the left lead's chemical potential (held fixed)."""
+
+    Lx: int = 32
+    Ly: int = 24
+    J: float = 3.8
+    Gamma: float = 1.0
+    kT_el: float = 0.01
+    mu_left: float = -3.6
+
+    @property
+    def lattice(self) -> Strip:
+        return Strip(self.Lx, self.Ly)
+
+    def electrons(self, lattice: Strip, mu_left: float, mu_right: float, method: str = "rgf") -> NEGFModel:
+        """The NEGF solver of these electrons on ``lattice`` between leads at μ_L, μ_R."""
+        return NEGFModel(lattice, J=self.J, Gamma=self.Gamma, mu_left=mu_left, mu_right=mu_right, kT_el=self.kT_el,
+                         method=method)
+
+
+@dataclass(frozen=True)
+class StripPlan(StripElectrons):
     """What to generate: NEGF-driven runs of the strip at several biases.
 
     Parameters
@@ -84,12 +106,6 @@ class StripPlan:
         Base seed; run k uses seed + k.
     """
 
-    Lx: int = 32
-    Ly: int = 24
-    J: float = 3.8
-    Gamma: float = 1.0
-    kT_el: float = 0.01
-    mu_left: float = -3.6
     mu_rights: tuple = (-3.6, -3.45, -3.35, -3.28, -3.28, -3.2)
     bridge_mu_rights: tuple = (-3.6, -3.28)
     steps: int = 400
@@ -120,15 +136,10 @@ class StripPlan:
             raise ValueError(f"disturbed ({self.disturbed}) exceeds the strip's {self.Lx} columns")
         self.model()  # strip size, J, Γ, T and the μ's are checked by the solver
 
-    @property
-    def lattice(self) -> Strip:
-        return Strip(self.Lx, self.Ly)
-
     def model(self, mu_right: float | None = None) -> NEGFModel:
         """The NEGF solver of the plan at one bias (default: the first run's)."""
         mu_right = (self.mu_rights + self.bridge_mu_rights)[0] if mu_right is None else mu_right
-        return NEGFModel(self.lattice, J=self.J, Gamma=self.Gamma, mu_left=self.mu_left, mu_right=mu_right,
-                         kT_el=self.kT_el)
+        return self.electrons(self.lattice, self.mu_left, mu_right)
 
     def tasks(self) -> list[dict]:
         """One task per run."""

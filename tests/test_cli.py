@@ -38,9 +38,14 @@ def _error_line(capsys, argv):
     (["reproduce", "orders", "double-exchange", "--out", "{tmp}"], "invalid choice: 'double-exchange'"),
     (["reproduce", "de-benchmark", "--L", "7", "--out", "{tmp}"], "multiple of 2"),
     (["reproduce", "locality", "--L", "12", "--radii", "7", "--out", "{tmp}"], "below L/2"),
+    (["reproduce", "interface-motion", "--large", "64by48", "--work", "{tmp}/a"], "a strip size is LXxLY"),
+    (["reproduce", "interface-motion", "--records", "7", "--work", "{tmp}/a"], "multiple of records"),
+    (["reproduce", "interface-motion", "--large", "64x4", "--work", "{tmp}/a"], "wraps onto itself"),
+    (["reproduce", "interface-motion", "--model", "{tmp}/none", "--work", "{tmp}/a"], "{tmp}/none"),
 ])
 def test_bad_arguments_end_in_one_line_and_write_nothing(capsys, tmp_path, argv, message):
     argv = [a.replace("{tmp}", str(tmp_path)) for a in argv]
+    message = message.replace("{tmp}", str(tmp_path))
     err = _error_line(capsys, argv)
     assert err.startswith("spinlab") and "error:" in err and message in err, err
     assert not (tmp_path / "a").exists()  # validation comes before any file
