@@ -511,11 +511,13 @@ def _run_interface_worker(plan_config: dict, spec: tuple, model_args: dict, work
     """One run of the interface study in a worker process."""
     from argparse import Namespace
 
-    from .interface_studies import InterfacePlan, InterfaceRun, run_interface
+    from .interface_studies import InterfacePlan, InterfaceRun, negf_currents, run_interface
 
     spec = InterfaceRun(*spec)
     plan = InterfacePlan(**plan_config)
     run_interface(plan, spec, _interface_models(Namespace(**model_args), [spec.engine]), work, progress=False)
+    if spec.engine == "negf":
+        negf_currents(plan, spec, work)
     return spec.name
 
 

@@ -1,6 +1,6 @@
 """Self-checks for the exercises at the end of each chapter of the book.
 
-Each chapter has a module, :mod:`~spinlab.exercises.ch01` to :mod:`~spinlab.exercises.ch11`,
+Each chapter has a module, :mod:`~spinlab.exercises.ch01` to :mod:`~spinlab.exercises.ch12`,
 with one check function per exercise.  A check takes the student's answer and returns a
 :class:`Verdict`: *right*, or *not yet* with a reason that points at the mistake without
 giving the answer away.  Checks compute their references themselves, quickly, with spinlab.
@@ -32,7 +32,7 @@ import numpy as np
 __all__ = ["Verdict", "CHAPTERS", "chapter", "exercise", "Unreadable"]
 
 #: The chapter modules, in book order.
-CHAPTERS = ("ch01", "ch02", "ch03", "ch04", "ch05", "ch06", "ch07", "ch08", "ch09", "ch10", "ch11")
+CHAPTERS = ("ch01", "ch02", "ch03", "ch04", "ch05", "ch06", "ch07", "ch08", "ch09", "ch10", "ch11", "ch12")
 
 _REGISTRY: dict[str, dict] = {}
 
