@@ -539,12 +539,11 @@ def _reproduce_interface_motion(args) -> int:
         raise UsageError(str(err)) from None
     models = _interface_models(args, plan.engines)  # a missing or damaged model file fails here, before any run
     runs = plan.runs()
-    for engine, Lx, Ly in {(s.engine, s.Lx, s.Ly) for s in runs if s.engine != "negf"}:  # one field each
-        spec = next(s for s in runs if (s.engine, s.Lx, s.Ly) == (engine, Lx, Ly))
+    for spec in {(s.engine, s.Lx, s.Ly): s for s in runs if s.engine != "negf"}.values():  # one field per strip
         try:
-            models[engine].bind(spec.lattice, bias=(spec.mu_left, spec.mu_right)).exchange_field(plan.start(spec))
+            models[spec.engine].bind(spec.lattice, bias=(spec.mu_left, spec.mu_right)).exchange_field(plan.start(spec))
         except ValueError as err:
-            raise UsageError(f"{engine} model on {Lx} x {Ly}: {err}") from None
+            raise UsageError(f"{spec.engine} model on {spec.Lx} x {spec.Ly}: {err}") from None
     model_args = {"model": args.model, "conservative": args.conservative}
     print(f"{len(runs)} runs in {args.work} (each continues from its last checkpoint)")
     if args.workers > 1:

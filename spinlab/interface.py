@@ -4,9 +4,10 @@ Under bias a ferromagnetic (FM) metal grows from the right lead into the Néel i
 Its extent is read from the local correlation :math:`C_i = (1/z_i)\sum_{j\in nn(i)}\mathbf S_i\cdot\mathbf S_j`
 (:func:`~spinlab.observables.local_correlation`), +1 in the FM metal and −1 in the Néel insulator:
 
-* :func:`interface_position` — x_DW, where the column average :math:`\bar C(x)` first drops to 0 going from
-  the right lead into the strip, linearly interpolated (spinlab's choice; the review does not define it); from
-  the left lead the same for a second front, since FM can nucleate at both leads when both μ's favour it;
+* :func:`interface_position` — x_DW, where the column average :math:`\bar C(x)` crosses 0 at the inner end of
+  the FM layer connected to the right lead, linearly interpolated (spinlab's choice; the review does not define
+  it; :func:`front_position` on a stored profile); from the left lead the same for a second front, since FM can
+  nucleate at both leads when both μ's favour it;
 * :func:`fm_fraction` — f_FM, the fraction of sites with :math:`C_i > 0`; :math:`L_x(1 - f_{FM})` is the
   alternative x_DW of physics.md §8, which counts FM sites anywhere (also at the left lead).
 """
@@ -35,8 +36,6 @@ def interface_position(lattice, spins, lead: str = "right") -> float:
     :func:`front_position` of the profile :math:`\bar C(x)` (from the left lead: of the mirrored profile, and
     x_DW mirrored back).
     """
-    if lead not in ("left", "right"):
-        raise ValueError(f"lead must be 'left' or 'right', got {lead!r}")
     return front_position(column_average(lattice, local_correlation(lattice, spins)), lead)
 
 
@@ -50,6 +49,8 @@ def front_position(profile, lead: str = "right") -> float:
     reaches the left lead (the metal bridges the leads).  From the left lead the same, mirrored: 0 without a
     layer, Lx − 1 for a bridge.  FM islands not connected to the lead do not count.
     """
+    if lead not in ("left", "right"):
+        raise ValueError(f"lead must be 'left' or 'right', got {lead!r}")
     profile = np.asarray(profile, float)
     if lead == "left":
         return float(len(profile) - 1 - front_position(profile[::-1]))

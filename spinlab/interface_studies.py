@@ -37,6 +37,7 @@ from .metrics import field_errors
 from .observables import local_correlation
 from .spins import transverse
 from .strip_data import StripElectrons, thermal_neel
+from .strip_studies import strip_regions
 from .io import load_npz, save_npz
 from .trajectory import open_trajectory, run
 
@@ -234,9 +235,8 @@ def _series(store) -> dict:
     out = {"times": np.asarray(store.times), "fm_fraction": np.asarray(obs["fm_fraction"]), "m": np.asarray(obs["|m|"]),
            "profile": profile, "x_right": np.array([front_position(p, "right") for p in profile]),
            "x_left": np.array([front_position(p, "left") for p in profile])}
-    for key in ("current", "density"):
-        if key in obs:
-            out[key] = np.asarray(obs[key])
+    if "density" in obs:
+        out["density"] = np.asarray(obs["density"])
     return out
 
 
@@ -275,7 +275,7 @@ def _stats(values) -> dict:
             "values": [float(v) if np.isfinite(v) else None for v in values]}
 
 
-def interface_summary(plan: InterfacePlan, work, *, density_times=(50.0, 100.0, 200.0), progress: bool = True):
+def interface_summary(plan: InterfacePlan, work, *, density_times=(50.0, 100.0, 200.0)):
     """Reduce the finished stores of ``plan`` in ``work`` to ``(arrays, summary)``.
 
     Arrays: per run ``<name>/<series>`` (times, x_right, x_left, fm_fraction, m, profile and, for NEGF, current);
@@ -287,14 +287,14 @@ def interface_summary(plan: InterfacePlan, work, *, density_times=(50.0, 100.0, 
     the runs: :func:`_run_row`).
     """
     lattice = plan.lattice
-    arrays, rows = {}, []
-    series = {}
+    arrays, rows, series, stores = {}, [], {}, {}
     for spec in plan.runs():
         if not (Path(work) / spec.name / "index.json").exists():
             raise ValueError(f"run {spec.name} is not in {work}: run the study (it continues what is there)")
         store = open_trajectory(Path(work) / spec.name)
         if not store.finished:
             raise ValueError(f"run {spec.name} in {work} is not finished: run the study again to continue it")
+        stores[spec] = store
         s = _series(store)
         if spec.engine == "negf":
             s["current"] = negf_currents(plan, spec, work)
@@ -308,7 +308,7 @@ def interface_summary(plan: InterfacePlan, work, *, density_times=(50.0, 100.0, 
     first = {spec.engine: spec for spec in series if spec.group == "default" and spec.seed == plan.seeds[0]}
     summary["fm_density"] = {}
     for engine, spec in first.items():
-        store = open_trajectory(Path(work) / spec.name)
+        store = stores[spec]
         at = [int(np.argmin(np.abs(store.times - t))) for t in density_times]
         spins = np.stack([store.spins_at(k) for k in at])
         negf = plan.negf(spec)
@@ -366,8 +366,7 @@ def spot_checks(plan: InterfacePlan, work, model, size=(64, 48), times=None, mar
     negf = plan.negf(spec)
     reference = np.stack([transverse(s, negf.exchange_field(s)) for s in spins])
     predicted = model.predict_fields(spins, lattice=spec.lattice, bias=(spec.mu_left, spec.mu_right))
-    x = spec.lattice.coords[:, 0]
-    bulk = (x >= margin) & (x <= spec.Lx - 1 - margin)
+    bulk = strip_regions(spec.lattice, margin)["bulk"]
     rows = [dict(field_errors(spins[k:k + 1, bulk], predicted[k:k + 1, bulk], reference[k:k + 1, bulk]),
                  time=float(store.times[p])) for k, p in enumerate(picks)]
     return {"spot/spins": spins, "spot/negf": reference, "spot/times": store.times[picks]}, rows

@@ -525,12 +525,16 @@ class NEGFModel:
             currents[lead] = float(self.Gamma * np.trace(rho[sites] - rho_eq[sites], axis1=1, axis2=2).real.sum())
         return currents
 
+    def _slice_hamiltonians(self, spins) -> np.ndarray:
+        """The strip's Hamiltonian as the blocks of its columns, for the recursive Green's functions."""
+        return self._slices.hamiltonians(self.hamiltonian_.onsite_blocks(spins))
+
     def _rgf_lead_currents(self, spins) -> dict:
         """:meth:`lead_currents` from diagonal blocks only: ρ − ρ_eq(μ_α) on the lead's column.  ρ_eq(μ_L) is the
         solver's own equilibrium part, so I_L is Γ Tr of the bias window there (as in :meth:`current`); I_R
         subtracts two contour integrals and carries their error, ~1e-7 absolute with the default panels."""
         with serial_blas():
-            H = self._slices.hamiltonians(self.hamiltonian_.onsite_blocks(spins))
+            H = self._slice_hamiltonians(spins)
             rho_left, _ = self._equilibrium_blocks(H, self.mu_left)
             window, _ = self._window_blocks(H)
             rho_right, _ = self._equilibrium_blocks(H, self.mu_right)
@@ -548,10 +552,8 @@ class NEGFModel:
         (μ_R > μ_L).
         """
         s = as_spins(spins, self.n_sites)
-        model = NEGFModel(self.lattice, J=self.J, t=self.t, Gamma=self.Gamma, mu_left=self.mu_left,
-                          mu_right=self.mu_right, kT_el=self.kT_el, window_tol=window_tol)
         with serial_blas():
-            window, _ = model._window_blocks(model._slices.hamiltonians(model.hamiltonian_.onsite_blocks(s)))
+            window, _ = self._window_blocks(self._slice_hamiltonians(s), window_tol)
         return -float(self.Gamma * np.trace(window[0], axis1=-2, axis2=-1).real.sum())
 
     # -- solvers ---------------------------------------------------------------------------
@@ -561,7 +563,7 @@ class NEGFModel:
         if self.method == "closed-form":
             return _state(wide_band_density_matrix(self.effective_hamiltonian(s), self._leads(), self.kT_el), self.J, 0)
         with serial_blas():  # 2Ly x 2Ly matrices: BLAS threads cost more than they give
-            H = self._slices.hamiltonians(self.hamiltonian_.onsite_blocks(s))
+            H = self._slice_hamiltonians(s)
             rho, n_eq = self._equilibrium_blocks(H, self.mu_left)
             window, n_window = self._window_blocks(H)
         return _state(self._slices.to_sites(rho + window), self.J, n_eq + n_window)
@@ -584,16 +586,18 @@ class NEGFModel:
         rho = 0.5j / np.pi * (Y - Y.conj().swapaxes(-1, -2)) + lorentzian * np.eye(2)
         return rho, len(z)
 
-    def _window_blocks(self, H: np.ndarray) -> tuple[np.ndarray, int]:
+    def _window_blocks(self, H: np.ndarray, tol: float | None = None) -> tuple[np.ndarray, int]:
         r""":math:`\int\frac{d\varepsilon}{2\pi}(f_R - f_L)\,G^r\Gamma_R G^a` by adaptive Gauss-Kronrod
-        (panels refined until each one's Gauss-Kronrod difference is below its share of ``window_tol``)."""
+        (panels refined until each one's Gauss-Kronrod difference is below its share of ``tol``, by default
+        ``window_tol``)."""
+        tol = self.window_tol if tol is None else float(tol)
         shape = (self._slices.Lx, self._slices.Ly, 2, 2)
         if self.mu_left == self.mu_right:
             return np.zeros(shape, complex), 0
         lo, hi = sorted((self.mu_left, self.mu_right))
         # f_R - f_L < 1e-4 window_tol beyond: its tails are below the tolerance even under the
         # sharpest resonances (G Gamma_R G^a stays O(100) in the band-edge states of the Néel bulk)
-        cutoff = min(FERMI_CUTOFF, np.log(1e4 / self.window_tol))
+        cutoff = min(FERMI_CUTOFF, np.log(1e4 / tol))
         lo, hi = lo - cutoff * self.kT_el, hi + cutoff * self.kT_el
         x, wk, wg = gauss_kronrod(7)
         panels = np.linspace(lo, hi, WINDOW_START_PANELS + 1)
@@ -602,7 +606,7 @@ class NEGFModel:
         while len(panels):
             if evaluations > WINDOW_MAX_POINTS:
                 raise RuntimeError(f"the bias-window quadrature did not converge in {WINDOW_MAX_POINTS} energy points "
-                                   f"(window_tol={self.window_tol:g}): resonances narrower than the quadrature "
+                                   f"(window_tol={tol:g}): resonances narrower than the quadrature "
                                    "resolves lie in the window; raise window_tol or use method='closed-form'")
             mid, half = panels.mean(axis=1), (panels[:, 1] - panels[:, 0]) / 2
             eps = (mid[:, None] + half[:, None] * x).ravel()
@@ -614,7 +618,7 @@ class NEGFModel:
             gauss = np.einsum("k,pkxyab->pxyab", wg, values) * half[:, None, None, None, None]
             evaluations += len(eps)
             error = np.abs(kronrod - gauss).reshape(len(panels), -1).max(axis=1)
-            done = error <= self.window_tol * 2 * half / (hi - lo)
+            done = error <= tol * 2 * half / (hi - lo)
             total += kronrod[done].sum(axis=0)
             split = panels[~done]
             mids = split.mean(axis=1)
