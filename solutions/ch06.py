@@ -4,6 +4,7 @@ Each function returns the answer that the chapter's check accepts and verifies i
 with spinlab.  ``MISTAKES`` lists typical wrong answers.
 """
 
+import functools
 import warnings
 
 import numpy as np
@@ -11,7 +12,10 @@ import numpy as np
 from spinlab.electrons import SDModel
 from spinlab.lattice import TriangularLattice
 from spinlab.observables import TETRAHEDRAL_CHIRALITY, scalar_chirality
-from spinlab.spins import TEXTURES, random_spins
+from spinlab.relaxation import relax
+from spinlab.spins import TEXTURES, random_spins, tetrahedral
+from spinlab.wall_studies import tilted
+from spinlab.walls import WALL_FRAMES, chiral_walls, wall_distance, wall_spectrum, wall_torus
 
 CANDIDATES = ("ferromagnet", "120-degree", "tetrahedral", "stripe", "up-up-up-down", "coplanar 2Q")
 
@@ -64,11 +68,44 @@ def random_chirality():
     return value
 
 
+@functools.lru_cache(maxsize=1)  # the test suite asks for it once per typical mistake
+def wall_modes():
+    r"""Exercise 4: the in-gap levels of the relaxed walled 8×16 bond torus.
+
+    Relax the uniform state and the inverted-C3 walls from the chapter's tilt (about 80 ED
+    steps on 128 sites), take the uniform state's gap between its levels n - 1 and n
+    (n = N_e = 64: from -4.107 t to -2.545 t) and count the walled levels strictly inside it:
+    10, in five degenerate pairs (the two walls are alike), four below the Fermi level and six above.
+    Each has 0.34-0.77 of its weight within one lattice spacing of a wall, against 0.25 for an
+    evenly spread state: they are wall modes.
+    The Chern number jumps by 2 at each wall, so four chiral modes cross the gap; with momenta
+    along the walls quantized in steps of 2π/8 each crosses it at two or three of them, so there
+    are more levels than modes, and their number grows with the wall's length.  The count is the
+    same for all four frames of ``WALL_FRAMES`` (replace "inverted-C3" below to check; the inverted
+    frame's abrupt wall is a saddle and takes about 700 steps), but not for the abrupt walls
+    (12 to 18, depending on the frame and the tilt): relax first.
+    """
+    lattice = wall_torus("bond", 8, 8)
+    model = SDModel(lattice, J=3.0, n_electrons=lattice.n_sites // 2, kT_el=0.005)
+    n = model.n_electrons
+    eps_u = model.spectrum(relax(model, tilted(tetrahedral(lattice), 1e-3, 0), tol=1e-5).spins)
+    near = wall_distance(lattice, "bond") <= 1.0
+    frame = "inverted-C3"
+    assert frame in WALL_FRAMES
+    walled = relax(model, tilted(chiral_walls(lattice, "bond", frame), 1e-3, 0), tol=1e-5)
+    assert walled.converged
+    eps, weight = wall_spectrum(model, walled.spins, near)
+    inside = (eps > eps_u[n - 1]) & (eps < eps_u[n])
+    assert np.all(weight[inside] > 1.3 * near.mean())  # bound to the walls
+    return int(inside.sum())
+
+
 SOLUTIONS = {"phase-winner": phase_winner, "tetrahedral-chirality": tetrahedral_chirality,
-             "random-chirality": random_chirality}
+             "random-chirality": random_chirality, "wall-modes": wall_modes}
 
 MISTAKES = {
     "phase-winner": ["ferromagnet", "coplanar 2Q"],
     "tetrahedral-chirality": [4.0, 4 / 3, 0.0, 1.0],
     "random-chirality": [0.51, 0.0, 0.3920, 0.5, 0.25],
+    "wall-modes": [0, 4, 5, 17, 2.5],
 }

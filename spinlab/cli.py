@@ -572,6 +572,61 @@ def _reproduce_interface_motion(args) -> int:
     return 0
 
 
+def _run_wall_task(plan_config: dict, task: tuple, work: str) -> tuple:
+    """One task of the chiral-wall study in a worker process."""
+    from .wall_studies import WallPlan, run_task
+
+    run_task(WallPlan(**plan_config), task, work)
+    return task
+
+
+def _reproduce_chiral_walls(args) -> int:
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from multiprocessing import get_context
+
+    from tqdm.auto import tqdm
+
+    from .datasets import _init_worker
+    from .wall_studies import WallPlan, run_task, wall_summary
+
+    try:
+        plan = WallPlan(bond_widths=tuple(args.bond_widths), bond_length=args.bond_length,
+                        perpendicular_widths=tuple(args.perpendicular_widths), frames=tuple(args.frames),
+                        max_steps=args.max_steps, disk_L=args.disk_L, disk_radius=args.disk_radius,
+                        disk_frames=tuple(args.disk_frames), disk_t_max=args.disk_t_max,
+                        thermal_steps=args.thermal_steps)
+    except ValueError as err:
+        raise UsageError(str(err)) from None
+    model = _model_for("tetrahedral", args.model)  # a missing or damaged model file fails here, before any run
+    tasks = [] if args.summary_only else plan.tasks()
+    if tasks:
+        print(f"{len(tasks)} tasks in {args.work} (each continues where it stopped)")
+    if tasks and args.workers > 1:
+        with ProcessPoolExecutor(args.workers, mp_context=get_context("spawn"), initializer=_init_worker) as pool:
+            futures = [pool.submit(_run_wall_task, plan.config(), task, args.work) for task in tasks]
+            for future in tqdm(as_completed(futures), total=len(futures), desc="wall tasks"):
+                future.result()
+    elif tasks:
+        for task in tqdm(tasks, desc="wall tasks"):
+            run_task(plan, task, args.work, progress=True)
+    try:
+        arrays, summary = wall_summary(plan, args.work, model, coarsening=args.coarsening or DATA_DIR / "coarsening.npz")
+    except (FileNotFoundError, ValueError) as err:  # relaxations missing, or walls annihilated at every width
+        raise UsageError(str(err)) from None
+    summary.update(kind="chiral-walls", command=command_line(args.argv))
+    _write(_results_path(args, "chiral-walls.npz"), arrays, summary)
+    for orientation, o in summary["orientations"].items():
+        m = summary["model"][orientation]
+        print(f"{orientation} wall: sigma = {o['sigma']:.5f} ± {o['finite_size_error']:.5f} ({o['frame']} frame, "
+              f"width {o['width']}); model {m['sigma']:.5f} ({m['sigma_ratio']:.2f} of ED), ED torque at the model's "
+              f"wall {m['ed_torque_near_wall']:.4f}")
+    print("share of wall length along bonds in the coarsening maps (isotropic: 0.5): " + ", ".join(
+        f"t = {t:.0f}: {f:.2f}" for t, f in zip(arrays["morphology/times"], arrays["morphology/bond_fraction"])))
+    for key, rate in summary["disks"].items():
+        print(f"disk {key}: area shrinks at {rate['rate']:.3f} per unit time{' (partial run)' * rate['partial']}")
+    return 0
+
+
 def _reproduce_de_arrest(args) -> int:
     from . import de_studies
     from .observables import local_correlation
@@ -980,6 +1035,41 @@ def add_commands(subparsers) -> None:
                    help="steps relaxing the single FM droplet")
     _add_output_options(a)
     a.set_defaults(run=_reproduce_de_arrest)
+
+    from .walls import WALL_FRAMES
+
+    cw = _parser(runs, "chiral-walls", help="tetrahedral state: ED chiral walls, their energy and modes, a shrinking disk",
+                 description="Straight walls between the two chiral domains (along a bond and perpendicular to one)\n"
+                             "relaxed by ED for every relative spin frame and several wall separations; their energy\n"
+                             "per length at fixed N_e and at fixed mu, in-gap wall modes, the reach of wall-site fields;\n"
+                             "a -chi disk shrinking under ED-driven damped dynamics; and what the model (default: the\n"
+                             "shipped tetrahedral one) makes of the same walls and disk. Every task keeps its result in\n"
+                             "--work and is skipped, or continued from its last checkpoint, when the command runs again.")
+    cw.add_argument("--work", default="runs/walls", help="folder of the resumable tasks")
+    cw.add_argument("--bond-widths", type=_positive_int, nargs="+", default=[8, 12, 16], dest="bond_widths",
+                    help="domain widths (rows) of the walls along a bond")
+    cw.add_argument("--bond-length", type=_positive_int, default=12, dest="bond_length",
+                    help="length L1 of the walls along a bond")
+    cw.add_argument("--perpendicular-widths", type=_positive_int, nargs="+", default=[12, 16],
+                    dest="perpendicular_widths", help="torus widths of the walls perpendicular to a bond")
+    cw.add_argument("--frames", nargs="+", choices=list(WALL_FRAMES), default=list(WALL_FRAMES),
+                    help="relative spin frames across the wall")
+    cw.add_argument("--max-steps", type=_positive_int, default=1500, dest="max_steps", help="ED fields per relaxation")
+    cw.add_argument("--disk-L", type=_positive_int, default=24, dest="disk_L", help="lattice of the disk")
+    cw.add_argument("--disk-radius", type=_positive_float, default=6.0, dest="disk_radius", help="disk radius")
+    cw.add_argument("--disk-frames", nargs="+", choices=list(WALL_FRAMES), default=["inverted-C3", "S4"],
+                    dest="disk_frames", help="frames of the disk runs")
+    cw.add_argument("--disk-t-max", type=_positive_float, default=300.0, dest="disk_t_max", help="disk run time")
+    cw.add_argument("--thermal-steps", type=_positive_int, default=400, dest="thermal_steps",
+                    help="steps of the ED Langevin run that sets the torque scale")
+    cw.add_argument("--model", default=None, help="tetrahedral model file (default: the shipped one)")
+    cw.add_argument("--coarsening", default=None,
+                    help="coarsening result whose wall directions are measured (default: the shipped one)")
+    cw.add_argument("--workers", type=_positive_int, default=1, help="tasks in parallel processes")
+    cw.add_argument("--summary-only", action="store_true", dest="summary_only",
+                    help="run nothing: summarize --work as it is (the disk runs as far as they got)")
+    _add_output_options(cw)
+    cw.set_defaults(run=_reproduce_chiral_walls)
 
     f = _parser(subparsers, "figure", help="draw the README's overview picture")
     f.add_argument("what", choices=["overview"], help="which figure")
