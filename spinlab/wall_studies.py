@@ -24,14 +24,15 @@ import numpy as np
 from .dynamics import SemiImplicitMidpoint
 from .electrons import SDModel
 from .io import load_npz, save_npz
+from .lattice import TriangularLattice
 from .relaxation import relax
 from .spins import as_spins, tetrahedral
 from .trajectory import open_trajectory, run
 from .walls import (WALL_FRAMES, WALL_ORIENTATIONS, bond_wall_fraction, chiral_disk, chiral_walls, chirality_profile, field_response,
-                    minus_chi_area, wall_coordinate, wall_distance, wall_energy, wall_normal_angles, wall_spectrum,
-                    wall_torus)
+                    minus_chi_area, wall_coordinate, wall_distance, wall_energy, wall_length, wall_normal_angles,
+                    wall_spectrum, wall_torus)
 
-__all__ = ["WallPlan", "run_task", "wall_summary", "shrink_rate", "coarsening_morphology"]
+__all__ = ["WallPlan", "run_task", "wall_summary", "shrink_rate", "coarsening_morphology", "response_cuts"]
 
 
 @dataclass(frozen=True)
@@ -95,11 +96,11 @@ class WallPlan:
     def integrator(self, kT: float = 0.0) -> SemiImplicitMidpoint:
         return SemiImplicitMidpoint(self.dt, self.alpha, kT=kT)
 
-    def disk_start(self, frame: str) -> np.ndarray:
-        from .lattice import TriangularLattice
+    def disk_lattice(self) -> TriangularLattice:
+        return TriangularLattice(self.disk_L)
 
-        lattice = TriangularLattice(self.disk_L)
-        return tilted(chiral_disk(lattice, self.disk_radius, frame), self.tilt, self.seed)
+    def disk_start(self, frame: str) -> np.ndarray:
+        return tilted(chiral_disk(self.disk_lattice(), self.disk_radius, frame), self.tilt, self.seed)
 
     def config(self) -> dict:
         return asdict(self)
@@ -150,9 +151,7 @@ def run_task(plan: WallPlan, task: tuple, work, provider=None, progress: bool = 
     if kind == "disk":
         frame = task[1]
         start = plan.disk_start(frame)
-        from .lattice import TriangularLattice
-
-        lattice = TriangularLattice(plan.disk_L)
+        lattice = plan.disk_lattice()
         name = f"disk-{'ed' if provider is None else 'model'}-{frame}"
         provider = plan.ed(lattice) if provider is None else provider
         steps = int(round(plan.disk_t_max / plan.dt))
@@ -189,21 +188,35 @@ def shrink_rate(times, areas, start: float = 0.8, end: float = 0.2) -> dict:
 
 def _response_profile(lattice, orientation, response, site) -> dict:
     """The response of every site against its distance from ``site`` along and across the walls."""
-    _, spacing = wall_coordinate(lattice, orientation)
     d = lattice.displacement(site, np.arange(lattice.n_sites))
     # the bond walls run along a1 = x; the perpendicular ones along 2 a2 - a1 = (0, √3): along y
     along, across = (d[:, 0], d[:, 1]) if orientation == "bond" else (d[:, 1], d[:, 0])
     return {"along": np.abs(along), "across": np.abs(across), "response": response}
 
 
+def response_cuts(along, across, response) -> dict:
+    """A field response (:func:`~spinlab.walls.field_response`) on the lines through its site along and across the wall.
+
+    ``along``, ``across``: every site's distance from the perturbed site in the two directions
+    (N,).  Returns ``{"along": (distances, values), "across": (distances, values)}``: the largest
+    response at each distance on the line, relative to the site's own.
+    """
+    along, across, response = (np.asarray(a, float) for a in (along, across, response))
+    own = response[np.argmin(along + across)]
+    cuts = {}
+    for key, distance, other in (("along", along, across), ("across", across, along)):
+        line = other < 0.6  # rows of a triangular lattice alternate by half a spacing
+        d = np.round(distance[line], 6)
+        xs = np.unique(d)
+        cuts[key] = (xs, np.array([response[line][d == x].max() for x in xs]) / own)
+    return cuts
+
+
 def _reach(profile, distances=(2.0, 4.0, 6.0)) -> dict:
-    """Largest response at each distance on the line along, and across, the wall, relative to the site's own."""
-    r, own = profile["response"], profile["response"][np.argmin(profile["along"] + profile["across"])]
-    out = {}
-    for key, other in (("along", "across"), ("across", "along")):
-        line = profile[other] < 0.6  # rows of a triangular lattice alternate by half a spacing
-        out[key] = [float(r[line & (np.abs(profile[key] - d) < 0.5)].max(initial=0.0) / own) for d in distances]
-    return out
+    """Largest relative response within half a spacing of each distance on the two lines (:func:`response_cuts`)."""
+    cuts = response_cuts(profile["along"], profile["across"], profile["response"])
+    return {key: [float(values[np.abs(xs - d) < 0.5].max(initial=0.0)) for d in distances]
+            for key, (xs, values) in cuts.items()}
 
 
 def _relaxed(work, orientation, width, frame):
@@ -264,10 +277,9 @@ def wall_summary(plan: WallPlan, work, model=None, coarsening=None, progress: bo
     diff = o["perpendicular"]["sigma"] - o["bond"]["sigma"]
     summary["sigma_difference"] = {"perpendicular_minus_bond": diff,
                                    "finite_size_error": o["bond"]["finite_size_error"] + o["perpendicular"]["finite_size_error"]}
-    summary["modes"] = _wall_modes(plan, arrays, summary)
-    arrays.update(summary["modes"].pop("arrays"))
-    summary["locality"] = _wall_locality(plan, arrays, summary)
-    arrays.update({k: v for k, v in summary["locality"].pop("arrays").items()})
+    for name, part in (("modes", _wall_modes), ("locality", _wall_locality)):
+        part_arrays, summary[name] = part(plan, arrays, summary)
+        arrays.update(part_arrays)
     thermal = Path(work) / "thermal"
     if thermal.exists():
         store = open_trajectory(thermal)
@@ -294,9 +306,9 @@ def wall_summary(plan: WallPlan, work, model=None, coarsening=None, progress: bo
     return arrays, summary
 
 
-def _wall_modes(plan, arrays, summary) -> dict:
-    """In-gap states of the widest bond wall and their weight on the two rows beside each wall."""
-    out, modes = {"arrays": {}}, {}
+def _wall_modes(plan, arrays, summary) -> tuple[dict, dict]:
+    """In-gap states of the widest walls and their weight on the two rows beside each wall."""
+    out, modes = {}, {}
     for orientation in WALL_ORIENTATIONS:
         lattice = plan.lattice(orientation, summary["orientations"][orientation]["width"])
         ed = plan.ed(lattice)
@@ -306,18 +318,17 @@ def _wall_modes(plan, arrays, summary) -> dict:
         n = ed.n_electrons
         gap = (float(eps_u[n - 1]), float(eps_u[n]))  # the uniform state's gap at filling 1/4
         inside = (eps > gap[0]) & (eps < gap[1])
-        out["arrays"].update({f"{orientation}/eps": eps, f"{orientation}/weight": weight,
+        out.update({f"{orientation}/eps": eps, f"{orientation}/weight": weight,
                               f"{orientation}/eps_uniform": eps_u})
         modes[orientation] = {"bulk_gap": gap, "in_gap_states": int(inside.sum()),
                               "in_gap_weight": float(weight[inside].mean()) if inside.any() else float("nan"),
                               "even_weight": float(near.mean()), "walled_fermi_gap": float(eps[n] - eps[n - 1])}
-    out.update(modes)
-    return out
+    return out, modes
 
 
-def _wall_locality(plan, arrays, summary) -> dict:
+def _wall_locality(plan, arrays, summary) -> tuple[dict, dict]:
     """Hessian columns (:func:`~spinlab.walls.field_response`) of a wall site and a mid-domain site."""
-    out, result = {"arrays": {}}, {}
+    out, result = {}, {}
     for orientation in WALL_ORIENTATIONS:
         lattice = plan.lattice(orientation, summary["orientations"][orientation]["width"])
         ed = plan.ed(lattice)
@@ -329,9 +340,8 @@ def _wall_locality(plan, arrays, summary) -> dict:
             profile = _response_profile(lattice, orientation, field_response(ed, spins, site), site)
             result[f"{orientation}/{name}"] = _reach(profile)
             for key, value in profile.items():
-                out["arrays"][f"{orientation}/response/{name}/{key}"] = value
-    out.update(result)
-    return out
+                out[f"{orientation}/response/{name}/{key}"] = value
+    return out, result
 
 
 def coarsening_morphology(path, smoothing: float = 1.5) -> tuple[dict, dict]:
@@ -341,8 +351,6 @@ def coarsening_morphology(path, smoothing: float = 1.5) -> tuple[dict, dict]:
     (:func:`~spinlab.walls.bond_wall_fraction`; 1/2 for isotropic walls), the histogram of normal
     angles mod 60° in six bins weighted by length, and the wall length per area.
     """
-    from .lattice import TriangularLattice
-
     arrays, meta = load_npz(path)
     lattice = TriangularLattice(meta["L"])
     fractions, histograms, density = [], [], []
@@ -368,8 +376,7 @@ def _model_checks(plan, model, arrays, summary, best, progress) -> dict:
         relaxed = relax(bound, start, tol=plan.tol, max_steps=plan.max_steps, progress=progress)
         uniform = relax(bound, tilted(tetrahedral(lattice), plan.tilt, plan.seed), tol=plan.tol,
                         max_steps=plan.max_steps)
-        sigma = (relaxed.energy - uniform.energy) / (2 * summary["walls"][
-            f"{orientation}/{summary['orientations'][orientation]['width']}/{best[orientation]}"]["length"])
+        sigma = (relaxed.energy - uniform.energy) / (2 * wall_length(lattice, orientation))
         h = ed.exchange_field(relaxed.spins)
         torque = np.linalg.norm(np.cross(relaxed.spins, h), axis=1)
         near = wall_distance(lattice, orientation) <= 2.0
@@ -385,9 +392,7 @@ def _model_checks(plan, model, arrays, summary, best, progress) -> dict:
     d = summary["sigma_difference"]["perpendicular_minus_bond"]
     checks["sigma_difference"] = checks["perpendicular"]["sigma"] - checks["bond"]["sigma"]
     checks["sigma_difference_ratio"] = checks["sigma_difference"] / d if d else float("nan")
-    from .lattice import TriangularLattice
-
-    bound = model.bind(TriangularLattice(plan.disk_L))
+    bound = model.bind(plan.disk_lattice())
     for frame in plan.disk_frames:
         trajectory = run_task(plan, ("disk", frame), None, provider=bound)
         arrays[f"disk/model/{frame}/times"] = np.asarray(trajectory.times)

@@ -36,7 +36,7 @@ import numpy as np
 from .electrons.ensembles import Ensemble
 from .lattice import TriangularLattice
 from .observables import TETRAHEDRAL_CHIRALITY, scalar_chirality
-from .spins import tetrahedral
+from .spins import tetrahedral, transverse
 
 __all__ = ["WALL_ORIENTATIONS", "WALL_FRAMES", "wall_torus", "wall_coordinate", "wall_distance", "wall_length",
            "chiral_walls", "chiral_disk", "chirality_profile", "wall_energy", "wall_spectrum", "field_response",
@@ -236,8 +236,7 @@ def field_response(model, spins, site: int, angle: float = 1e-4) -> np.ndarray:
         for sign in (1, -1):
             turned = spins.copy()
             turned[site] = np.cos(angle) * s + sign * np.sin(angle) * axis
-            field = model.exchange_field(turned)
-            changes.append(field - np.sum(field * turned, axis=1, keepdims=True) * turned)
+            changes.append(transverse(turned, model.exchange_field(turned)))
         total += np.sum(((changes[0] - changes[1]) / (2 * angle)) ** 2, axis=1)
     return np.sqrt(total)
 
