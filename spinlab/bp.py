@@ -76,6 +76,54 @@ def _data_hash(*arrays) -> str:
     return h.hexdigest()[:16]
 
 
+class _Snapshots:
+    """Training snapshots, one entry each: lattice, spins (N, 3), fields, energy, bias and loss weight."""
+
+    def __init__(self, lattices, spins, fields, energies, biases, weights, arrays):
+        self.lattices, self.spins, self.fields, self.energies = lattices, spins, fields, energies
+        self.biases, self.weights, self._arrays = biases, weights, arrays
+        self.n_sites = np.array([len(s) for s in spins])
+        self.max_sites = int(self.n_sites.max()) if len(spins) else 0
+
+    def __len__(self) -> int:
+        return len(self.spins)
+
+    @classmethod
+    def of(cls, model, spins, fields, energies, lattice, bias, sample_weight) -> "_Snapshots":
+        """Validate and flatten fit()'s arguments: one batch on one lattice, or lists of groups."""
+        grouped = isinstance(lattice, (list, tuple))
+        if grouped and not (isinstance(spins, (list, tuple)) and isinstance(fields, (list, tuple))
+                            and len(spins) == len(fields) == len(lattice)):
+            raise ValueError("snapshots on several lattices: give spins and fields as lists with one array per "
+                             "lattice")
+        groups = list(zip(lattice, spins, fields)) if grouped else [(lattice, spins, fields)]
+        energy_groups = (list(energies) if grouped else [energies]) if energies is not None else None
+        lattices, s_all, f_all, arrays = [], [], [], []
+        for g, (lat, s, f) in enumerate(groups):
+            s, lat, _ = model._configs(s, lat)
+            f = np.asarray(f, dtype=float).reshape(s.shape)
+            lattices += [lat] * len(s)
+            s_all += list(s)
+            f_all += list(f)
+            arrays += [s, f]
+            if energy_groups is not None:
+                energy_groups[g] = np.asarray(energy_groups[g], dtype=float).reshape(len(s))
+                arrays.append(energy_groups[g])
+        energies = None if energy_groups is None else np.concatenate(energy_groups)
+        biases = model._biases(bias, len(s_all))
+        if biases[0] is not None:  # data without a bias keep the hashes they always had
+            arrays.append(biases)
+        weights = np.ones(len(s_all)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
+        if weights.shape != (len(s_all),) or not np.all(np.isfinite(weights) & (weights >= 0)) or not weights.any():
+            raise ValueError(f"sample_weight must hold one finite weight >= 0 per snapshot ({len(s_all)}), not all 0")
+        if sample_weight is not None and not np.all(weights == 1):
+            arrays.append(weights)
+        return cls(lattices, s_all, f_all, energies, biases, weights, arrays)
+
+    def hash(self) -> str:
+        return _data_hash(*self._arrays)
+
+
 class BPModel(FieldModel):
     """Behler-Parrinello force field trained on exchange fields (scikit-learn style).
 
@@ -304,36 +352,41 @@ class BPModel(FieldModel):
             raise RuntimeError("this model is not fitted yet: call fit() or load a model file")
 
     # -- training -------------------------------------------------------------------------------------------------
-    def loss_and_gradient(self, lattice, spins, fields, energies=None, bias=None):
+    def loss_and_gradient(self, lattice, spins, fields, energies=None, bias=None, sample_weight=None):
         """Loss of a batch (B, N, 3) and its exact gradient with respect to the network parameters."""
-        with blas_for_network(lattice.n_sites, self.network_):
-            return self._loss(lattice, spins, fields, energies, gradient=True, biases=self._biases(bias, len(spins)))
+        batch = _Snapshots.of(self, spins, fields, energies, lattice, bias, sample_weight)
+        with blas_for_network(batch.max_sites, self.network_):
+            return self._loss(batch, range(len(batch)), gradient=True)
 
-    def _loss(self, lattice, spins, fields, energies=None, gradient=True, biases=None):
-        """(loss, gradient); without ``gradient`` the second item is None and the costly part is skipped.
-        ``biases``: one entry per configuration, as :meth:`_biases` makes them (None: no bias)."""
-        n_configs, n_sites = spins.shape[:2]
-        biases = [None] * n_configs if biases is None else biases
+    def _loss(self, data: "_Snapshots", idx, gradient=True):
+        """(loss, gradient) of the snapshots ``idx`` of ``data``; without ``gradient`` the second item is None
+        and the costly part is skipped.
+
+        L = Σ_k w_k [a|ΔH_k|² + b|S × ΔH_k|²] / Σ_k 3 w_k N_k + c Σ_k w_k (ΔE_k/N_k)² / Σ_k w_k: a weighted mean
+        over the sites of every snapshot (equal weights: the plain mean over one lattice).
+        """
+        idx = list(idx)
+        weight = data.weights[idx]
+        norm = 3 * float(np.sum(weight * data.n_sites[idx]))
         total = 0.0
         grads = [np.zeros_like(p) for p in self.network_.params] if gradient else None
-        norm = n_configs * n_sites * 3
-        for k in range(n_configs):
-            s = spins[k]
-            y, cache = self._site_outputs(lattice, s, order=2 if gradient else 1, bias=biases[k])
+        for k, w in zip(idx, weight):
+            lattice, s, n_sites = data.lattices[k], data.spins[k], data.n_sites[k]
+            y, cache = self._site_outputs(lattice, s, order=2 if gradient else 1, bias=data.biases[k])
             gradients = self._gradients(lattice, s, cache)
-            residual = self._field(s, gradients, y) - fields[k]
+            residual = self._field(s, gradients, y) - data.fields[k]
             if self.outputs == "two-potential":
                 residual = transverse(s, residual)  # only H_perp is defined
             perp = transverse(s, residual)
-            total += (self.field_weight * np.sum(residual**2) + self.torque_weight * np.sum(perp**2)) / norm
-            r = 2 * (self.field_weight * residual + self.torque_weight * perp) / norm  # dL/dH
+            total += w * (self.field_weight * np.sum(residual**2) + self.torque_weight * np.sum(perp**2)) / norm
+            r = 2 * w * (self.field_weight * residual + self.torque_weight * perp) / norm  # dL/dH
             energy_weights = np.zeros((n_sites, self.n_outputs))
             if self.longitudinal:  # H_i contains lambda_i S_i: dL/dlambda_i = r_i . S_i
                 energy_weights[:, 1] = np.einsum("ik,ik->i", r, s)
-            if self.energy_weight and energies is not None:
-                delta = (y[:, 0].sum() - energies[k]) / n_sites
-                total += self.energy_weight * delta**2 / n_configs
-                energy_weights[:, 0] = 2 * self.energy_weight * delta / (n_sites * n_configs)
+            if self.energy_weight and data.energies is not None:
+                delta = (y[:, 0].sum() - data.energies[k]) / n_sites
+                total += self.energy_weight * w * delta**2 / weight.sum()
+                energy_weights[:, 0] = 2 * self.energy_weight * w * delta / (n_sites * weight.sum())
             if not gradient:
                 continue
             # dL = sum_i r_i . dH_i, and H = -J^T dy/dG: each output gets a direction u = J v, coefficient c
@@ -347,54 +400,44 @@ class BPModel(FieldModel):
                 g += dg
         return total, grads
 
-    def _training_arrays(self, spins, fields, energies, lattice, bias):
-        s, lat, _ = self._configs(spins, lattice)
-        fields = np.asarray(fields, dtype=float).reshape(s.shape)
-        if energies is not None:
-            energies = np.asarray(energies, dtype=float).reshape(len(s))
-        return s, lat, fields, energies, self._biases(bias, len(s))
-
-    @staticmethod
-    def _hash(s, fields, energies, biases):
-        # data without a bias keep the hashes they always had
-        return _data_hash(s, fields, energies) if biases[0] is None else _data_hash(s, fields, energies, biases)
-
-    def trained_on(self, spins, fields, energies=None, lattice=None, bias=None) -> bool:
+    def trained_on(self, spins, fields, energies=None, lattice=None, bias=None, sample_weight=None) -> bool:
         """Whether :meth:`fit` was given exactly these snapshots (compares :attr:`training_hash_`)."""
-        s, _, fields, energies, biases = self._training_arrays(spins, fields, energies, lattice, bias)
-        return self.training_hash_ == self._hash(s, fields, energies, biases)
+        return self.training_hash_ == _Snapshots.of(self, spins, fields, energies, lattice, bias, sample_weight).hash()
 
-    def fit(self, spins, fields, energies=None, lattice=None, bias=None) -> "BPModel":
+    def fit(self, spins, fields, energies=None, lattice=None, bias=None, sample_weight=None) -> "BPModel":
         """Train on snapshots: spins and reference fields (B, N, 3), optional energies (B,).
 
-        All snapshots share one lattice, ``lattice`` (required unless the model was fitted before);
-        ``bias``, the leads' (μ_L, μ_R) of a strip descriptor, is one pair or one per snapshot.
+        All snapshots share one lattice, ``lattice`` (required unless the model was fitted before), or
+        they come in groups on several lattices: ``spins``, ``fields`` (and ``energies``) are then lists
+        with one (B_g, N_g, 3) array per group and ``lattice`` the list of the groups' lattices (the model
+        keeps the first as its default).  ``bias``, the leads' (μ_L, μ_R) of a strip descriptor, is one
+        pair or one per snapshot.  ``sample_weight`` (one per snapshot, concatenated over groups) weighs
+        each snapshot's sites in the loss, e.g. to stress rare classes such as walled states.
         """
-        s, lat, fields, energies, biases = self._training_arrays(spins, fields, energies, lattice, bias)
-        if len(s) == 0:
+        data = _Snapshots.of(self, spins, fields, energies, lattice, bias, sample_weight)
+        if len(data) == 0:
             raise ValueError("no training snapshots")
-        if not np.all(np.isfinite(fields)):
+        if not all(np.all(np.isfinite(f)) for f in data.fields):
             raise ValueError("fields contain NaN or infinite values")
         rng = np.random.default_rng(self.seed)
-        order = rng.permutation(len(s))
-        n_val = int(round(self.validation_fraction * len(s))) if len(s) > 1 else 0
+        order = rng.permutation(len(data))
+        n_val = int(round(self.validation_fraction * len(data))) if len(data) > 1 else 0
         val, train = order[:n_val], order[n_val:]
         if not (self.warm_start and hasattr(self, "network_")):
-            self.scaler_ = StandardScaler().fit(np.concatenate([self.descriptor.features(lat, s[k], biases[k])
-                                                                for k in train]))
+            self.scaler_ = StandardScaler().fit(np.concatenate(
+                [self.descriptor.features(data.lattices[k], data.spins[k], data.biases[k]) for k in train]))
             self.network_ = MLP((self.descriptor.n_features, *self.hidden, self.n_outputs), self.activation, rng)
             self.history_ = {"train_loss": [], "validation_loss": [], "learning_rate": []}
-        self.training_hash_ = self._hash(s, fields, energies, biases)
-        self.lattice_ = lat
+        self.training_hash_ = data.hash()
+        self.lattice_ = data.lattices[0]
 
         def loss(idx, gradient=True):
-            return self._loss(lat, s[idx], fields[idx], None if energies is None else energies[idx], gradient=gradient,
-                              biases=[biases[k] for k in idx])
+            return self._loss(data, idx, gradient=gradient)
 
         check = val if len(val) else train
         tracker = EarlyStopping(self.network_.params, self.history_, self.stop_patience)
         bar = tqdm(total=self.epochs, disable=not self.progress, desc="training", unit="epoch")
-        with blas_for_network(lat.n_sites, self.network_):  # small snapshots or networks: one BLAS thread
+        with blas_for_network(data.max_sites, self.network_):  # small snapshots or networks: one BLAS thread
             if self.optimizer == "adam":
                 fit_adam(loss, train, check, tracker, bar, rng=rng, epochs=self.epochs, batch_size=self.batch_size,
                          learning_rate=self.learning_rate, patience=self.patience, decay=self.decay)

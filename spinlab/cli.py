@@ -118,6 +118,15 @@ def _generate_driven(args) -> int:
     return _run_plan(_strip_plan(args), args)
 
 
+def _generate_walls(args) -> int:
+    from .wall_data import WallDataPlan
+
+    return _run_plan(WallDataPlan(L1=args.L1, kT_el=args.kT_el, orientations=tuple(args.orientations),
+                                  frames=tuple(args.frames), temperatures=tuple(args.temperatures), steps=args.steps,
+                                  snapshots=args.snapshots, dt=args.dt, alpha=args.alpha, tilt=args.tilt,
+                                  seed=args.seed), args)
+
+
 def _label(args) -> int:
     from .datasets import LabelPlan, read_configurations
 
@@ -180,15 +189,39 @@ def _warn_about_report(report, kinds) -> None:
 def _train(args) -> int:
     from .training import train_on_dataset
 
-    data = _load_dataset(args.data)
-    model, report = train_on_dataset(data, cutoff=args.cutoff, progress=not args.quiet, **_hyperparameters(args))
+    datasets = [_load_dataset(path) for path in args.data]
+    data = datasets[0] if len(datasets) == 1 else datasets
+    init = None
+    if args.init is not None:
+        from .bp import load_model
+        from .models import SHIPPED, load_shipped
+
+        init = load_shipped(args.init) if args.init in SHIPPED else load_model(args.init)
+    model, report = train_on_dataset(data, cutoff=args.cutoff, weights=dict(args.weight), init=init,
+                                     progress=not args.quiet, **_hyperparameters(args))
+    provenance = {"plan": datasets[0].plan, "fingerprint": datasets[0].fingerprint()}
+    if len(datasets) > 1:
+        provenance = {"plan": datasets[0].plan, "datasets": [
+            {"name": d.name, "plan": d.plan, "fingerprint": d.fingerprint()} for d in datasets]}
     model.save(args.out, command=command_line(args.argv),
-               extra={"dataset": {"plan": data.plan, "fingerprint": data.fingerprint()}, "report": report,
+               extra={"dataset": provenance, "report": report,
                       "history": {k: [float(x) for x in v] for k, v in model.history_.items()}})
     print(f"model written to {args.out}.npz/.json ({model.descriptor})")
     print(json.dumps(report, indent=2))
-    _warn_about_report(report, dict.fromkeys(data.kind))
+    prefixes = [""] if len(datasets) == 1 else [f"{d.name}/" for d in datasets]
+    _warn_about_report(report, [p + str(k) for p, d in zip(prefixes, datasets) for k in dict.fromkeys(d.kind)])
     return 0
+
+
+def _weight(text: str) -> tuple[str, float]:
+    name, sep, value = text.partition("=")
+    try:
+        weight = float(value)
+    except ValueError:
+        weight = -1.0
+    if not sep or not name or not (np.isfinite(weight) and weight >= 0):
+        raise argparse.ArgumentTypeError(f"expected NAME=WEIGHT with a weight >= 0, got {text!r}")
+    return name, weight
 
 
 # -- reproduce ---------------------------------------------------------------------------------------------------
@@ -382,18 +415,32 @@ def _reproduce_timestep(args) -> int:
     return 0
 
 
+def _quench_worker(model_path, L: int, kT: float, steps: int, dt: float, seed: int, records: int, work: str) -> int:
+    """One seed of the coarsening study in a worker process (or on a Dask worker sharing ``work``)."""
+    from . import reproduce
+
+    reproduce.quench(_model_for("tetrahedral", model_path), L, kT, steps, dt=dt, seed=seed, n_records=records,
+                     store=reproduce.quench_store(work, L, kT, seed), progress=False)
+    return seed
+
+
 def _reproduce_coarsening(args) -> int:
     from . import reproduce
-    from .models import load_shipped
     from .presets import get_preset
 
     get_preset("tetrahedral").check_size(args.L)
-    result = reproduce.coarsening(load_shipped("tetrahedral"), args.L, args.kT, args.steps, seeds=args.seeds,
-                                  maps_at=args.maps, work=args.work)
+    model = _model_for("tetrahedral", args.model)  # a missing or damaged model file fails here, before any run
+    seeds = [(args.model, args.L, args.kT, args.steps, args.dt, seed, args.records, args.work) for seed in args.seeds]
+    print(f"{len(seeds)} quenches in {args.work} (each continues from its last checkpoint)")
+    if args.workers > 1 or args.scheduler:  # else coarsening() below runs them here, with progress
+        _run_jobs(seeds, args.workers, "quenches", _quench_worker, None, scheduler=args.scheduler)
+    result = reproduce.coarsening(model, args.L, args.kT, args.steps, seeds=args.seeds, maps_at=args.maps,
+                                  work=args.work, dt=args.dt, n_records=args.records)
     exponents = reproduce.growth_exponents(result, args.seeds, args.fit_window)
     _write(_results_path(args, "coarsening.npz"), result,
            {"kind": "coarsening", "L": args.L, "kT": args.kT, "steps": args.steps, "seeds": list(args.seeds),
-            "dt": 0.1, "alpha": 1.0, "fit_window": list(args.fit_window), "command": command_line(args.argv)})
+            "dt": args.dt, "alpha": 1.0, "fit_window": list(args.fit_window), "model": model.fingerprint(),
+            "command": command_line(args.argv)})
     error = exponents.std(ddof=1) / np.sqrt(len(exponents)) if len(exponents) > 1 else np.nan
     print(f"growth exponents over t in {args.fit_window}: {np.round(exponents, 3)}; "
           f"n = {exponents.mean():.3f} ± {error:.3f}")
@@ -507,6 +554,36 @@ def _interface_models(args, engines) -> dict:
         raise UsageError(str(err)) from None
 
 
+def _run_jobs(jobs, workers: int, description: str, in_worker, here, scheduler=None) -> None:
+    """Run every job: ``in_worker(*job)`` on the Dask cluster at ``scheduler`` or in ``workers`` spawned
+    processes (one BLAS and numba thread each), or ``here(job)`` in this process, one after another
+    with its own progress, when ``workers`` is 1."""
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from multiprocessing import get_context
+
+    from tqdm.auto import tqdm
+
+    from .datasets import _init_worker
+
+    if not jobs:
+        return
+    if scheduler:
+        from dask.distributed import Client, as_completed as dask_completed
+
+        with Client(scheduler) as client:
+            futures = [client.submit(in_worker, *job, pure=False) for job in jobs]
+            for future in tqdm(dask_completed(futures), total=len(futures), desc=description):
+                future.result()
+    elif workers > 1:
+        with ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=_init_worker) as pool:
+            futures = [pool.submit(in_worker, *job) for job in jobs]
+            for future in tqdm(as_completed(futures), total=len(futures), desc=description):
+                future.result()
+    else:
+        for job in tqdm(jobs, desc=description):
+            here(job)
+
+
 def _run_interface_worker(plan_config: dict, spec: tuple, model_args: dict, work: str) -> str:
     """One run of the interface study in a worker process."""
     from argparse import Namespace
@@ -522,13 +599,7 @@ def _run_interface_worker(plan_config: dict, spec: tuple, model_args: dict, work
 
 
 def _reproduce_interface_motion(args) -> int:
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-    from multiprocessing import get_context
-
-    from tqdm.auto import tqdm
-
-    from .datasets import _init_worker
-    from .interface_studies import InterfacePlan, interface_summary, run_interface, spot_checks
+    from .interface_studies import InterfacePlan, InterfaceRun, interface_summary, run_interface, spot_checks
 
     try:
         plan = InterfacePlan(mu_left=args.mu_left, mu_right=args.mu_right, seeds=args.seeds, controls=args.controls,
@@ -546,15 +617,9 @@ def _reproduce_interface_motion(args) -> int:
             raise UsageError(f"{spec.engine} model on {spec.Lx} x {spec.Ly}: {err}") from None
     model_args = {"model": args.model, "conservative": args.conservative}
     print(f"{len(runs)} runs in {args.work} (each continues from its last checkpoint)")
-    if args.workers > 1:
-        with ProcessPoolExecutor(args.workers, mp_context=get_context("spawn"), initializer=_init_worker) as pool:
-            futures = [pool.submit(_run_interface_worker, plan.config(), tuple(spec), model_args, args.work)
-                       for spec in runs]
-            for future in tqdm(as_completed(futures), total=len(futures), desc="interface runs"):
-                future.result()
-    else:
-        for spec in tqdm(runs, desc="interface runs"):
-            run_interface(plan, spec, models, args.work, progress=True)
+    _run_jobs([(plan.config(), tuple(spec), model_args, args.work) for spec in runs], args.workers, "interface runs",
+              _run_interface_worker, lambda job: run_interface(plan, InterfaceRun(*job[1]), models, args.work,
+                                                               progress=True))
     arrays, summary = interface_summary(plan, args.work)
     if "large" in plan.groups and plan.large:
         spot_arrays, summary["spot_checks"] = spot_checks(plan, args.work, models["two-potential"], plan.large[0])
@@ -581,12 +646,6 @@ def _run_wall_task(plan_config: dict, task: tuple, work: str) -> tuple:
 
 
 def _reproduce_chiral_walls(args) -> int:
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-    from multiprocessing import get_context
-
-    from tqdm.auto import tqdm
-
-    from .datasets import _init_worker
     from .wall_studies import WallPlan, run_task, wall_summary
 
     try:
@@ -601,25 +660,28 @@ def _reproduce_chiral_walls(args) -> int:
     tasks = [] if args.summary_only else plan.tasks()
     if tasks:
         print(f"{len(tasks)} tasks in {args.work} (each continues where it stopped)")
-    if tasks and args.workers > 1:
-        with ProcessPoolExecutor(args.workers, mp_context=get_context("spawn"), initializer=_init_worker) as pool:
-            futures = [pool.submit(_run_wall_task, plan.config(), task, args.work) for task in tasks]
-            for future in tqdm(as_completed(futures), total=len(futures), desc="wall tasks"):
-                future.result()
-    elif tasks:
-        for task in tqdm(tasks, desc="wall tasks"):
-            run_task(plan, task, args.work, progress=True)
+    _run_jobs([(plan.config(), task, args.work) for task in tasks], args.workers, "wall tasks", _run_wall_task,
+              lambda job: run_task(plan, job[1], args.work, progress=True))
     try:
         arrays, summary = wall_summary(plan, args.work, model, coarsening=args.coarsening or DATA_DIR / "coarsening.npz")
     except (FileNotFoundError, ValueError) as err:  # relaxations missing, or walls annihilated at every width
         raise UsageError(str(err)) from None
     summary.update(kind="chiral-walls", command=command_line(args.argv))
-    _write(_results_path(args, "chiral-walls.npz"), arrays, summary)
+    summary["model"]["name"] = "tetrahedral" if args.model is None else Path(args.model).name
+    # the study with another model is a file of its own beside the shipped one
+    name = "chiral-walls.npz" if args.model is None else f"chiral-walls-{Path(args.model).name}.npz"
+    _write(_results_path(args, name), arrays, summary)
     for orientation, o in summary["orientations"].items():
         m = summary["model"][orientation]
         print(f"{orientation} wall: sigma = {o['sigma']:.5f} ± {o['finite_size_error']:.5f} ({o['frame']} frame, "
-              f"width {o['width']}); model {m['sigma']:.5f} ({m['sigma_ratio']:.2f} of ED), ED torque at the model's "
-              f"wall {m['ed_torque_near_wall']:.4f}")
+              f"width {o['width']}); model {m['sigma']:.5f} ({m['sigma_ratio']:.2f} of ED"
+              f"{'' if m['walls_kept'] else ', its walls annihilated'}), ED torque at the model's "
+              f"wall {m['ed_torque_near_wall']:.4f}" + ("" if m["ed_torque_ratio"] is None else
+                                                         f" ({m['ed_torque_ratio']:.2f} of a thermal state's)"))
+    m = summary["model"]
+    print(f"sigma_perp - sigma_bond: ED {summary['sigma_difference']['perpendicular_minus_bond']:+.5f}, model "
+          f"{m['sigma_difference']:+.5f}; disk shrink rate, model / ED: " + ", ".join(
+              f"{key[5:]} {value['rate_ratio']:.2f}" for key, value in m.items() if key.startswith("disk/")))
     print("share of wall length along bonds in the coarsening maps (isotropic: 0.5): " + ", ".join(
         f"t = {t:.0f}: {f:.2f}" for t, f in zip(arrays["morphology/times"], arrays["morphology/bond_fraction"])))
     for key, rate in summary["disks"].items():
@@ -813,6 +875,30 @@ def add_commands(subparsers) -> None:
     _add_worker_options(d)
     d.set_defaults(run=_generate_driven)
 
+    from .walls import WALL_FRAMES, WALL_ORIENTATIONS
+
+    w = _parser(subparsers, "generate-walls", help="ED training data from chiral domain walls (tetrahedral preset)",
+                description="ED-driven LL runs from two straight chiral walls on an L1 x 2L1 torus, one per wall\n"
+                            "orientation, relative spin frame and spin temperature, snapshots log-spaced in time,\n"
+                            "labelled by quasi-canonical ED. Re-running completes an interrupted generation.")
+    w.add_argument("--out", required=True, help="dataset folder")
+    w.add_argument("--L1", type=_positive_int, default=12, help="torus L1 x 2 L1 (L1 even)")
+    w.add_argument("--kT-el", type=_non_negative_float, default=0.005, dest="kT_el", help="electronic temperature")
+    w.add_argument("--orientations", nargs="+", choices=WALL_ORIENTATIONS, default=list(WALL_ORIENTATIONS),
+                   help="wall orientations")
+    w.add_argument("--frames", nargs="+", choices=list(WALL_FRAMES), default=list(WALL_FRAMES),
+                   help="relative spin frames of the -chi domain")
+    w.add_argument("--temperatures", type=_non_negative_float, nargs="+", default=[0.0, 0.005],
+                   help="spin-bath temperatures of the runs (0: damped relaxation)")
+    w.add_argument("--steps", type=_positive_int, default=300, help="steps per run")
+    w.add_argument("--snapshots", type=_positive_int, default=12, help="snapshots per run (log-spaced in time)")
+    w.add_argument("--dt", type=_positive_float, default=0.2, help="time step")
+    w.add_argument("--alpha", type=_non_negative_float, default=1.0, help="Landau-Lifshitz damping")
+    w.add_argument("--tilt", type=_non_negative_float, default=0.05, help="random kick of every spin at the start")
+    w.add_argument("--seed", type=_count, default=0, help="base seed; run k uses seed + k")
+    _add_worker_options(w)
+    w.set_defaults(run=_generate_walls)
+
     b = _parser(subparsers, "label", help="label given configurations with an electron solver (KPM by default)",
                 description="Compute the exchange fields of given spin configurations (ML-driven states on lattices ED\n"
                             "cannot evolve, say) and store them as a dataset. Re-running completes an interrupted run.")
@@ -840,9 +926,14 @@ def add_commands(subparsers) -> None:
     t = _parser(subparsers, "train", help="train a BP model on a generated dataset",
                 description="Train a Behler-Parrinello model on the fields of a dataset. Every 4th task of each "
                             "snapshot class is held out;\nthe held-out errors per class are stored with the model.")
-    t.add_argument("data", help="dataset folder written by `spinlab generate`")
+    t.add_argument("data", nargs="+", help="dataset folders written by `spinlab generate` (several: one model on "
+                                           "all of them, e.g. a 12 x 12 set and walled tori; one preset and kT_el)")
+    t.add_argument("--weight", type=_weight, action="append", default=[], metavar="NAME=WEIGHT",
+                   help="loss weight of a snapshot class (e.g. walls=3) or of a dataset folder's name; repeatable")
     t.add_argument("--out", required=True, help="model path without extension (writes .npz and .json)")
     t.add_argument("--cutoff", type=_positive_float, default=2.0, help="descriptor cutoff r_c (lattice spacings)")
+    t.add_argument("--init", default=None, help="start from this model (a shipped model's name or a model path): "
+                   "its descriptor, scaler and weights; --cutoff is then not used")
     _add_training_options(t)
     t.add_argument("--quiet", action="store_true", help="no progress bar")
     t.set_defaults(run=_train)
@@ -940,12 +1031,18 @@ def add_commands(subparsers) -> None:
     q = _parser(runs, "coarsening", help="thermal quench of the chiral phase: domain growth L(t)")
     q.add_argument("--L", type=_positive_int, default=96, help="triangular L x L lattice")
     q.add_argument("--kT", type=_positive_float, default=0.005, help="spin-bath temperature of the quench")
-    q.add_argument("--steps", type=_positive_int, default=6000, help="steps of dt = 0.1")
+    q.add_argument("--steps", type=_positive_int, default=6000, help="steps of dt")
+    q.add_argument("--dt", type=_positive_float, default=0.1, help="time step")
+    q.add_argument("--records", type=_positive_int, default=60, help="records per quench (log-spaced in time)")
+    q.add_argument("--model", default=None, help="model path (default: the shipped tetrahedral model)")
     q.add_argument("--seeds", type=_count, nargs="+", default=[0, 1, 2], help="independent quenches")
     q.add_argument("--maps", type=_positive_int, nargs="+", default=[200, 500, 1000, 2000, 4000, 6000],
                    help="steps at which to keep chirality maps (of the first seed)")
-    q.add_argument("--work", default="runs", help="folder of the resumable per-seed runs (run seeds in separate "
-                   "processes with the same --work, then once with all seeds to collect)")
+    q.add_argument("--work", default="runs", help="folder of the resumable per-seed runs (a fresh one per model: "
+                   "a store of another quench is refused)")
+    q.add_argument("--workers", type=_positive_int, default=1, help="seeds in parallel processes")
+    q.add_argument("--scheduler", default=None, help="Dask scheduler address: run the seeds on that cluster "
+                   "(its workers must share --work)")
     q.add_argument("--fit-window", type=_positive_float, nargs=2, default=[30.0, 600.0], dest="fit_window",
                    metavar=("T_MIN", "T_MAX"), help="times over which log L is fitted against log t")
     _add_output_options(q)

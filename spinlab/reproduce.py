@@ -21,7 +21,7 @@ from .observables import (TETRAHEDRAL_CHIRALITY, chirality_structure_factor, dom
 from .spins import TEXTURES, random_spins, tetrahedral
 from .trajectory import run
 
-__all__ = ["compare_orders", "timestep_study", "quench", "coarsening", "chirality_vs_temperature", "locality", "mutual_locality",
+__all__ = ["compare_orders", "timestep_study", "quench", "coarsening", "quench_store", "wall_morphology", "chirality_vs_temperature", "locality", "mutual_locality",
            "fit_growth_exponent",
            "growth_exponents", "ORDER_PEAKS"]
 
@@ -86,7 +86,7 @@ def quench(model, L: int, kT: float, steps: int, *, dt: float = 0.1, alpha: floa
 
     Records at log-spaced times the mean chirality, its absolute value, the
     chirality structure factor S_χ(q) and the domain size L(t) from its first
-    moment (background subtracted); chirality maps of the up triangles at the
+    moment (background subtracted), and the walls' morphology (:func:`wall_morphology`); chirality maps of the up triangles at the
     recorded steps closest to those in ``maps_at`` and the spins there (``map_spins``).  With ``store`` a directory the run
     streams there (:func:`spinlab.trajectory.run`): an interrupted quench called again
     continues bit for bit, and a store of another quench (model, steps, kT, seed...) is refused.
@@ -104,17 +104,29 @@ def quench(model, L: int, kT: float, steps: int, *, dt: float = 0.1, alpha: floa
     at_maps = sorted({int(np.argmin(np.abs(record_steps - m))) for m in maps_at})
     map_spins = np.array([trajectory.spins_at(k) for k in at_maps]).reshape(-1, lattice.n_sites, 3)
     maps = [scalar_chirality(lattice, spins)[: lattice.n_sites] for spins in map_spins]
+    morphology = np.array([wall_morphology(lattice, trajectory.spins_at(k)) for k in range(len(trajectory))])
     return {"times": trajectory.times, "domain_size": np.array([domain_size(lattice, s) for s in series["s_chi"]]),
             "chirality": series["chirality"], "abs_chirality": series["abs_chirality"], "s_chi": series["s_chi"],
+            "bond_fraction": morphology[:, 0], "wall_density": morphology[:, 1],
             "maps": np.asarray(maps, float), "map_spins": map_spins, "map_times": trajectory.times[at_maps], "final": trajectory.final_spins}
 
 
+def wall_morphology(lattice, spins, smoothing: float = 1.5) -> tuple[float, float]:
+    """(share of wall length along bonds, wall length per area) of a texture's chirality map
+    (:func:`~spinlab.walls.wall_normal_angles`; the share is 1/2 for isotropic walls)."""
+    from .walls import bond_wall_fraction, wall_normal_angles
+
+    angles, weights = wall_normal_angles(lattice, scalar_chirality(lattice, spins)[: lattice.n_sites], smoothing)
+    return bond_wall_fraction(angles, weights), float(weights.sum() / lattice.n_sites)
+
+
 def coarsening(model, L: int, kT: float, steps: int, *, seeds=(0, 1, 2), maps_at=(), work=None,
-               n_records: int = 60, progress: bool = True) -> dict:
+               n_records: int = 60, dt: float = 0.1, progress: bool = True) -> dict:
     """Independent quenches (:func:`quench`) reduced to what the coarsening figures need.
 
     Returns a dict of arrays: ``times`` (shared by all seeds); per seed ``"{seed}/domain_size"``,
-    ``"{seed}/chirality"``, ``"{seed}/abs_chirality"`` and ``"{seed}/s_chi_radial"``, the
+    ``"{seed}/chirality"``, ``"{seed}/abs_chirality"``, ``"{seed}/bond_fraction"``, ``"{seed}/wall_density"``
+    (:func:`wall_morphology`) and ``"{seed}/s_chi_radial"``, the
     shell average (:func:`~spinlab.observables.radial_average`) of S_χ(q) at every record on the
     shells ``q_shells``; for the first seed the chirality maps of the up triangles ``maps`` at
     ``map_times`` and the full S_χ(q) there, ``map_s_chi``, from which the domain sizes can be
@@ -124,17 +136,22 @@ def coarsening(model, L: int, kT: float, steps: int, *, seeds=(0, 1, 2), maps_at
     lattice = TriangularLattice(L)
     out = {}
     for seed in seeds:
-        store = None if work is None else Path(work) / f"quench-L{L}-T{kT:g}-seed{seed}"
-        result = quench(model, L, kT, steps, seed=seed, n_records=n_records, maps_at=maps_at if seed == seeds[0] else (),
-                        store=store, progress=progress)
+        result = quench(model, L, kT, steps, dt=dt, seed=seed, n_records=n_records,
+                        maps_at=maps_at if seed == seeds[0] else (), store=quench_store(work, L, kT, seed),
+                        progress=progress)
         out["q_shells"], out[f"{seed}/s_chi_radial"] = radial_average(lattice, result["s_chi"])
-        for key in ("domain_size", "chirality", "abs_chirality"):
+        for key in ("domain_size", "chirality", "abs_chirality", "bond_fraction", "wall_density"):
             out[f"{seed}/{key}"] = result[key]
         out["times"] = result["times"]
         if seed == seeds[0]:
             at_maps = np.isin(result["times"], result["map_times"])
             out["maps"], out["map_times"], out["map_s_chi"] = result["maps"], result["map_times"], result["s_chi"][at_maps]
     return out
+
+
+def quench_store(work, L: int, kT: float, seed: int):
+    """The store of one seed of :func:`coarsening` in ``work`` (None without a work folder)."""
+    return None if work is None else Path(work) / f"quench-L{L}-T{kT:g}-seed{seed}"
 
 
 def growth_exponents(result: dict, seeds, window) -> np.ndarray:

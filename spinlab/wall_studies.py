@@ -233,11 +233,16 @@ def _relaxed_walls(plan, work, orientation, width) -> dict:
     uniform = _relaxed(work, orientation, width, "uniform")[0]["spins"]
     for frame in plan.frames:
         data, meta = _relaxed(work, orientation, width, frame)
-        profile = chirality_profile(lattice, data["spins"], orientation)
         rows[frame] = dict(wall_energy(ed, data["spins"], uniform, orientation), steps=meta["steps"],
                            converged=meta["converged"], max_torque=meta["max_torque"],
-                           walls_kept=bool(profile.max() > 0.5 and profile.min() < -0.5))
+                           walls_kept=_walls_kept(lattice, data["spins"], orientation))
     return rows
+
+
+def _walls_kept(lattice, spins, orientation) -> bool:
+    """Whether both chiral domains survived a relaxation (else the walls annihilated)."""
+    profile = chirality_profile(lattice, spins, orientation)
+    return bool(profile.max() > 0.5 and profile.min() < -0.5)
 
 
 def wall_summary(plan: WallPlan, work, model=None, coarsening=None, progress: bool = False) -> tuple[dict, dict]:
@@ -384,6 +389,7 @@ def _model_checks(plan, model, arrays, summary, best, progress) -> dict:
         ed_sigma = summary["orientations"][orientation]["sigma"]
         checks[orientation] = {"sigma": float(sigma), "sigma_ratio": float(sigma / ed_sigma),
                                "converged": relaxed.converged, "steps": relaxed.steps,
+                               "walls_kept": _walls_kept(lattice, relaxed.spins, orientation),
                                "ed_torque_near_wall": rms,
                                "ed_torque_ratio": None if thermal is None else rms / thermal,
                                "ed_sigma_of_model_wall": wall_energy(ed, relaxed.spins, arrays[f"{orientation}/uniform"],

@@ -40,7 +40,7 @@ from .spins import tetrahedral, transverse
 
 __all__ = ["WALL_ORIENTATIONS", "WALL_FRAMES", "wall_torus", "wall_coordinate", "wall_distance", "wall_length",
            "chiral_walls", "chiral_disk", "chirality_profile", "wall_energy", "wall_spectrum", "field_response",
-           "minus_chi_area", "wall_normal_angles", "bond_wall_fraction"]
+           "minus_chi_area", "wall_normal_angles", "bond_wall_fraction", "chiral_wall_distance"]
 
 WALL_ORIENTATIONS = ("bond", "perpendicular")
 
@@ -289,3 +289,25 @@ def bond_wall_fraction(angles, weights=None) -> float:
     angles = np.asarray(angles, float)
     weights = np.ones_like(angles) if weights is None else np.asarray(weights, float)
     return float(np.sum(weights[np.abs(angles - 30.0) < 15.0]) / np.sum(weights)) if len(angles) else float("nan")
+
+
+def chiral_wall_distance(lattice, spins) -> np.ndarray:
+    """Distance of every site from the nearest wall site of any texture (N,); inf without walls.
+
+    A site's chirality sign is that of the summed χ of its six triangles; a wall site has a
+    nearest neighbour of the other sign.  Unlike :func:`wall_distance` this needs no constructed
+    walls: it classifies the sites of relaxing, coarsening or disk states (domain sites are those
+    farther than 3 from a wall, the issue's measure of bulk accuracy).
+    """
+    spins = np.asarray(spins, float)
+    chi = scalar_chirality(lattice, spins)
+    site_chi = np.zeros(lattice.n_sites)
+    for corner in lattice.triangles().T:
+        np.add.at(site_chi, corner, chi)
+    i, j = lattice.bonds().T
+    opposite = np.sign(site_chi[i]) != np.sign(site_chi[j])
+    wall = np.unique(np.concatenate([i[opposite], j[opposite]]))
+    if not len(wall):
+        return np.full(lattice.n_sites, np.inf)
+    d = np.linalg.norm(lattice.displacement(np.arange(lattice.n_sites)[:, None], wall[None, :]), axis=-1)
+    return d.min(axis=1)

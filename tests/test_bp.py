@@ -141,6 +141,44 @@ def test_training_gradient_equals_finite_differences_of_the_loss(kwargs):
         assert g[idx] == pytest.approx((plus - minus) / (2 * h), rel=1e-5, abs=1e-9)
 
 
+def test_loss_on_two_lattices_is_the_site_weighted_mean_of_the_loss_on_each():
+    other = TriangularLattice(6, 12)
+    (s1, f1, _), (s2, f2, _) = heisenberg_data(LATTICE, 2, seed=20), heisenberg_data(other, 1, seed=30)
+    model = tiny_model()
+    both, grads = model.loss_and_gradient([LATTICE, other], [s1, s2], [f1, f2])
+    (part1, grads1), (part2, grads2) = model.loss_and_gradient(LATTICE, s1, f1), model.loss_and_gradient(other, s2, f2)
+    n1, n2 = 2 * LATTICE.n_sites, other.n_sites
+    assert both == pytest.approx((n1 * part1 + n2 * part2) / (n1 + n2), rel=1e-12)
+    for g, g1, g2 in zip(grads, grads1, grads2):
+        np.testing.assert_allclose(g, (n1 * g1 + n2 * g2) / (n1 + n2), rtol=1e-10, atol=1e-14)
+
+
+def test_a_sample_weight_of_two_counts_a_snapshot_twice():
+    spins, fields, energies = heisenberg_data(LATTICE, 2, seed=40)
+    model = tiny_model(energy_weight=0.5)
+    doubled = model.loss_and_gradient(LATTICE, spins[[0, 0, 1]], fields[[0, 0, 1]], energies[[0, 0, 1]])
+    weighted = model.loss_and_gradient(LATTICE, spins, fields, energies, sample_weight=[2.0, 1.0])
+    assert weighted[0] == pytest.approx(doubled[0], rel=1e-12)
+    for a, b in zip(weighted[1], doubled[1]):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-14)
+    with pytest.raises(ValueError, match="one finite weight"):
+        model.loss_and_gradient(LATTICE, spins, fields, energies, sample_weight=[1.0])
+
+
+def test_fit_on_two_lattices_learns_both_and_records_the_data():
+    lattice, other = TriangularLattice(12), TriangularLattice(6, 24)
+    (s1, f1, _), (s2, f2, _) = heisenberg_data(lattice, 6, seed=50), heisenberg_data(other, 6, seed=60)
+    model = BPModel(DESCRIPTOR, hidden=(16, 16), optimizer="lbfgs", epochs=300, stop_patience=300, torque_weight=1.0,
+                    progress=False).fit([s1, s2], [f1, f2], lattice=[lattice, other])
+    assert model.lattice_ is lattice and model.trained_on([s1, s2], [f1, f2], lattice=[lattice, other])
+    assert not model.trained_on([s1, s2], [f1, f2], lattice=[lattice, other], sample_weight=np.r_[np.ones(6), 2 * np.ones(6)])
+    test1, test2 = heisenberg_data(lattice, 2, seed=70), heisenberg_data(other, 2, seed=80)
+    assert model.errors(test1[0], test1[1])["torque_relative"] < 0.05
+    assert model.errors(test2[0], test2[1], lattice=other)["torque_relative"] < 0.05
+    with pytest.raises(ValueError, match="one array per lattice"):
+        model.fit(s1, f1, lattice=[lattice, other])
+
+
 STRIP = Strip(8, 6)
 BIASES = np.array([(-3.6, -3.28), (-3.6, -3.0), (-3.6, -3.6)])
 
@@ -364,5 +402,5 @@ def test_lbfgs_learns_a_heisenberg_model_and_keeps_the_best_validation_weights()
     assert history[-1] < 1e-2 * history[0]
     # the weights kept are those of the best validation loss, not the last iteration's
     holdout = np.random.default_rng(0).permutation(12)[:round(0.2 * 12)]
-    lattice_loss = model._loss(lattice, spins[holdout], fields[holdout], gradient=False)[0]
+    lattice_loss = model.loss_and_gradient(lattice, spins[holdout], fields[holdout])[0]
     assert lattice_loss == pytest.approx(min(history), rel=1e-9)

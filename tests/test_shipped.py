@@ -32,6 +32,10 @@ from spinlab.trajectory import run
 ACCURACY = {
     "120-degree": {"relaxation": (0.01, 0.05), "thermal": (0.01, 0.05)},
     "tetrahedral": {"relaxation": (0.05, 0.8), "thermal": (0.015, 0.15)},
+    # trained on five datasets (classes keyed "dataset/class"); short of issue 18's targets (models/README.md)
+    "tetrahedral-walls": {"tetrahedral-12/thermal": (0.015, 0.15), "walls-12/walls": (0.02, 0.25),
+                          "quench-24/labelled": (0.06, 0.55), "disks-24/labelled": (0.01, 0.6),
+                          "quench-36/labelled": (0.05, 0.55)},
     "double-exchange": {"relaxation": (0.03, 0.35), "random": (0.05, 0.4)},
 }
 #: The shipped models of nonequilibrium (NEGF) data: checked by their own tests below.
@@ -70,10 +74,12 @@ def test_shipped_model_predicts_fresh_ed_fields(name):
     thermal ones from ED Langevin at the ideal order (triangular), or random spins (double exchange, whose
     thermal training states come from long Langevin runs a test cannot afford)."""
     plan = json.loads(shipped_path(name).with_suffix(".json").read_text())["dataset"]["plan"]
-    ed = SDModel.from_preset(name, plan["L"], kT_el=plan["kT_el"])
-    kind = "thermal" if "thermal" in ACCURACY[name] else "random"
+    ed = SDModel.from_preset(plan["preset"], plan["L"], kT_el=plan["kT_el"])
+    # a model trained on several datasets keys its classes "dataset/class"; its first dataset's plan is read here
+    key = next((k for k in ACCURACY[name] if k.split("/")[-1] == "thermal"), "random")
+    kind = key.split("/")[-1]
     if kind == "thermal":
-        start = TEXTURES[get_preset(name).texture](ed.lattice)
+        start = TEXTURES[get_preset(plan["preset"]).texture](ed.lattice)
         trajectory = run(start, ed, SemiImplicitMidpoint(plan["dt"], plan["alpha"], kT=0.01), 60, record_every=30,
                          seed=2026, progress=False)
         spins = trajectory.spins[1:]
@@ -81,7 +87,7 @@ def test_shipped_model_predicts_fresh_ed_fields(name):
         spins = np.stack([random_spins(ed.n_sites, 2026 + k) for k in range(3)])
     reference = np.stack([ed.exchange_field(s) for s in spins])
     errors = load_shipped(name).errors(spins, reference)
-    field_limit, torque_limit = ACCURACY[name][kind]
+    field_limit, torque_limit = ACCURACY[name][key]
     assert errors["field_relative"] < field_limit and errors["torque_relative"] < torque_limit, errors
 
 

@@ -17,6 +17,12 @@ from spinlab.walls import WALL_ORIENTATIONS, chirality_profile, minus_chi_area, 
 
 ARRAYS, META = load_npz(DATA_DIR / "chiral-walls.npz")
 PLAN = WallPlan(**META["plan"])
+#: The study with each shipped model beside ED: the shipped tetrahedral model's and the wall-trained one's.
+MODEL_FILES = {"tetrahedral": "chiral-walls.npz", "tetrahedral-walls": "chiral-walls-tetrahedral-walls.npz"}
+
+
+def _with_model(name):
+    return (ARRAYS, META) if name == "tetrahedral" else load_npz(DATA_DIR / MODEL_FILES[name])
 
 
 def _torque(spins, field):
@@ -68,32 +74,39 @@ def test_wall_modes_are_recomputed(orientation):
         assert weight[inside].mean() == pytest.approx(modes["in_gap_weight"], abs=1e-9)
 
 
+@pytest.mark.parametrize("name", MODEL_FILES)
 @pytest.mark.parametrize("orientation", WALL_ORIENTATIONS)
-def test_ed_torque_at_the_shipped_models_walls_is_recomputed(orientation):
-    model = load_shipped("tetrahedral")
-    checks = META["model"]
+def test_ed_torque_at_the_shipped_models_walls_is_recomputed(orientation, name):
+    arrays, meta = _with_model(name)
+    model = load_shipped(name)
+    checks = meta["model"]
     assert checks["fingerprint"] == model.fingerprint()
+    assert meta["orientations"] == META["orientations"]  # the same ED walls beside every model
     lattice = PLAN.lattice(orientation, META["orientations"][orientation]["width"])
-    spins = ARRAYS[f"model/{orientation}/spins"]
+    spins = arrays[f"model/{orientation}/spins"]
     if checks[orientation]["converged"]:  # the model's own minimum
         assert _torque(spins, model.bind(lattice).exchange_field(spins)).max() < PLAN.tol
+    profile = chirality_profile(lattice, spins, orientation)
+    assert checks[orientation]["walls_kept"] == bool(profile.max() > 0.5 and profile.min() < -0.5)
     torque = _torque(spins, PLAN.ed(lattice).exchange_field(spins))
     near = wall_distance(lattice, orientation) <= 2.0
     assert np.sqrt(np.mean(torque[near] ** 2)) == pytest.approx(checks[orientation]["ed_torque_near_wall"], rel=1e-9)
 
 
-def test_disks_start_from_the_planned_disk_and_their_rates_follow_from_the_areas():
+@pytest.mark.parametrize("name", MODEL_FILES)
+def test_disks_start_from_the_planned_disk_and_their_rates_follow_from_the_areas(name):
+    arrays, meta = _with_model(name)
     lattice = TriangularLattice(PLAN.disk_L)
     for frame in PLAN.disk_frames:
         start_area = minus_chi_area(lattice, PLAN.disk_start(frame))
         for engine in ("ed", "model"):
             key = f"disk/{engine}/{frame}"
-            if f"{key}/area" not in ARRAYS:
-                assert engine == "ed" and f"ed/{frame}" not in META["disks"]
+            if f"{key}/area" not in arrays:
+                assert engine == "ed" and f"ed/{frame}" not in meta["disks"]
                 continue
-            times, area = ARRAYS[f"{key}/times"], ARRAYS[f"{key}/area"]
+            times, area = arrays[f"{key}/times"], arrays[f"{key}/area"]
             assert times[0] == 0 and area[0] == pytest.approx(start_area)
-            rate = META["disks"][f"ed/{frame}"] if engine == "ed" else META["model"][f"disk/{frame}"]
+            rate = meta["disks"][f"ed/{frame}"] if engine == "ed" else meta["model"][f"disk/{frame}"]
             assert shrink_rate(times, area)["rate"] == pytest.approx(rate["rate"], nan_ok=True)
 
 

@@ -19,6 +19,9 @@ __all__ = ["SHIPPED", "shipped_path", "load_shipped"]
 SHIPPED = {
     "120-degree": "triangular s-d model, J = 4, f = 1/2 (120-degree order), ED 12x12 T = 0",
     "tetrahedral": "triangular s-d model, J = 3, f = 1/4 (tetrahedral order), ED 12x12 T = 0",
+    "tetrahedral-walls": "the tetrahedral model fine-tuned on ED labels at kT_el = 0.005 of 12x12 states, chiral walls "
+                         "on 12x24 tori, 24x24 and 36x36 quench and disk states (issue 18: closer to ED on walls, "
+                         "short of its targets; see models/README.md)",
     "double-exchange": "square double-exchange model, J_H = 6, f = 0.485, ED 16x16 at kT_el = 0.005 (quench data), "
                        "longitudinal output",
     "driven-strip": "two-potential model (field-like U, damping-like W) of the NEGF-driven 32x24 strip, J = 3.8, "
