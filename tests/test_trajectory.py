@@ -18,7 +18,7 @@ from spinlab.heisenberg import HeisenbergModel
 from spinlab.io import load_npz, save_npz
 from spinlab.lattice import SquareLattice, TriangularLattice
 from spinlab.observables import magnetization
-from spinlab.reproduce import quench
+from spinlab.reproduce import quench, wall_morphology
 from spinlab.spins import random_spins
 from spinlab.trajectory import Trajectory, TrajectoryStore, open_trajectory, resume, run
 
@@ -338,9 +338,12 @@ class Bindable:
 def test_quench_with_a_store_continues_bit_for_bit_and_refuses_a_stale_store(tmp_path):
     kwargs = dict(seed=3, n_records=12, maps_at=(10, 100), progress=False)
     reference = quench(Bindable(), 6, 0.2, 150, **kwargs)
-    assert sorted(reference) == sorted(["times", "domain_size", "chirality", "abs_chirality", "s_chi", "maps",
-                                        "map_spins", "map_times", "final"])
+    assert sorted(reference) == sorted(["times", "domain_size", "chirality", "abs_chirality", "s_chi", "bond_fraction",
+                                        "wall_density", "maps", "map_spins", "map_times", "final"])
     assert reference["maps"].shape == (2, 36) and reference["times"][0] == 0.1
+    # the last record's wall morphology is that of the final spins
+    last = wall_morphology(TriangularLattice(6), reference["final"])
+    assert (reference["bond_fraction"][-1], reference["wall_density"][-1]) == pytest.approx(last)
     with pytest.raises(KeyboardInterrupt):
         quench(Bindable(interrupt_at=201), 6, 0.2, 150, store=tmp_path / "q", **kwargs)
     assert 0 < TrajectoryStore(tmp_path / "q").step < 150
