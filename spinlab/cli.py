@@ -199,8 +199,9 @@ def _train(args) -> int:
         init = load_shipped(args.init) if args.init in SHIPPED else load_model(args.init)
     model, report = train_on_dataset(data, cutoff=args.cutoff, weights=dict(args.weight), init=init,
                                      progress=not args.quiet, **_hyperparameters(args))
-    provenance = {"plan": datasets[0].plan, "fingerprint": datasets[0].fingerprint()}
-    if len(datasets) > 1:
+    if len(datasets) == 1:
+        provenance = {"plan": datasets[0].plan, "fingerprint": datasets[0].fingerprint()}
+    else:
         provenance = {"plan": datasets[0].plan, "datasets": [
             {"name": d.name, "plan": d.plan, "fingerprint": d.fingerprint()} for d in datasets]}
     model.save(args.out, command=command_line(args.argv),
@@ -669,8 +670,8 @@ def _reproduce_chiral_walls(args) -> int:
     summary.update(kind="chiral-walls", command=command_line(args.argv))
     summary["model"]["name"] = "tetrahedral" if args.model is None else Path(args.model).name
     # the study with another model is a file of its own beside the shipped one
-    name = "chiral-walls.npz" if args.model is None else f"chiral-walls-{Path(args.model).name}.npz"
-    _write(_results_path(args, name), arrays, summary)
+    name = "chiral-walls" if args.model is None else f"chiral-walls-{summary['model']['name']}"
+    _write(_results_path(args, f"{name}.npz"), arrays, summary)
     for orientation, o in summary["orientations"].items():
         m = summary["model"][orientation]
         print(f"{orientation} wall: sigma = {o['sigma']:.5f} ± {o['finite_size_error']:.5f} ({o['frame']} frame, "

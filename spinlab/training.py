@@ -46,12 +46,8 @@ def train_on_dataset(data, *, cutoff: float = 2.0, weights: dict | None = None, 
         model = BPModel(SymmetricDescriptor(lattices[0].kind, cutoff), progress=progress, **hyperparameters)
     else:
         model = _continued(init, progress, hyperparameters)
-    if len(datasets) == 1:
-        model.fit(trains[0].spins, trains[0].fields, lattice=lattices[0],
-                  sample_weight=None if np.all(sample_weight == 1) else sample_weight)
-    else:
-        model.fit([t.spins for t in trains], [t.fields for t in trains], lattice=lattices,
-                  sample_weight=sample_weight)
+    # one group is one lattice, and equal weights leave the training hash as without weights
+    model.fit([t.spins for t in trains], [t.fields for t in trains], lattice=lattices, sample_weight=sample_weight)
     held_out = {}
     for d, (_, held) in zip(datasets, splits):
         prefix = "" if len(datasets) == 1 else f"{d.name}/"

@@ -114,8 +114,7 @@ def _ed(plan: dict):
     from .presets import get_preset
 
     preset = get_preset(plan["preset"])
-    lattice = TriangularLattice(plan["L1"], 2 * plan["L1"])
-    return SDModel(lattice, J=preset.J, n_electrons=int(round(2 * lattice.n_sites * preset.filling)),
+    return SDModel(TriangularLattice(plan["L1"], 2 * plan["L1"]), J=preset.J, filling=preset.filling,
                    kT_el=plan["kT_el"])
 
 
