@@ -8,7 +8,11 @@
    inputs (network only: its descriptor is not ours), BLAS on the free cores as BPModel would use it.
 3. One training step (``loss_and_gradient`` + Adam) on a batch of 8 snapshots of 12 x 12.
 
-4. Threads on a shared machine: the field prediction of 1. on one thread and with the default threads,
+4. The floating-point limit: the flops of one field per site (descriptor and network, counted from the
+   model's shapes) against the one-thread time of 1. on the coarsening's 192 x 192 lattice, and the time
+   those flops would take at the speed of a large one-thread matrix product (BLAS dgemm), measured here.
+
+5. Threads on a shared machine: the field prediction of 1. on one thread and with the default threads,
    on the machine as it is ("quiet") and with one competing busy process started by this script
    (a Python busy loop on one core).  Target: default / 1 thread <= 1.3 with the competing process.
 
@@ -66,6 +70,36 @@ def bp_prediction(model, lattice, spins, repeat=5):
             "input gradient": median_time(lambda: net.input_gradient(cache, weights), repeat=repeat),
         })
     return times
+
+
+def model_flops(model) -> tuple[float, float]:
+    """(descriptor, network) floating-point operations of one field per site: forward and reverse pass.
+
+    Descriptor: 5 per bond product and 12 per pair in its gather, the rotation U x and its transpose
+    (2 per block entry each), and the invariants with their reverse (about 12 per irrep component and
+    112 per bispectrum channel).  Network: 2 per weight forward and 2 back, 8 per hidden unit (SiLU).
+    """
+    d = model.descriptor
+    n_pairs = len(d.pairs)
+    rotation = sum(U.size for _, U, _ in d._rotations)
+    descriptor = 17 * n_pairs + 4 * rotation + 12 * n_pairs + 112 * len(d._channels)
+    sizes = model.network_.sizes
+    network = sum(4 * a * b for a, b in zip(sizes[:-1], sizes[1:])) + 8 * sum(sizes[1:-1])
+    return float(descriptor), float(network)
+
+
+def floating_point_limit(model, lattice, repeat=5) -> dict:
+    """One-thread field time per site against the model's flops at dgemm speed."""
+    spins = random_spins(lattice.n_sites, 2)
+    seconds = median_time(lambda: model.predict_fields(spins, lattice=lattice), repeat=repeat)
+    a = np.random.default_rng(3).standard_normal((2048, 2048))
+    gemm = median_time(lambda: a @ a, repeat=repeat)
+    descriptor, network = model_flops(model)
+    flops = descriptor + network
+    gflops = 2 * 2048**3 / gemm / 1e9
+    return {"descriptor flops": descriptor, "network flops": network, "dgemm GFLOP/s": gflops,
+            "us/site": us_per_site(seconds, lattice.n_sites), "GFLOP/s": flops * lattice.n_sites / seconds / 1e9,
+            "limit us/site": flops / gflops / 1e3}
 
 
 def network_only(net, x, repeat=3):
@@ -131,6 +165,15 @@ def main():
         per_site = us_per_site(step, batch_sites)
         print(f"{label:>8} {1e3 * step:>10.2f} {per_site:>8.2f} {per_site / us_per_site(bp['total'], n):>14.2f}")
 
+    coarsening = TriangularLattice(192)
+    with threads(1):
+        limit = floating_point_limit(model, coarsening)
+    print(f"\n## 4. Floating-point limit, {coarsening.L1}x{coarsening.L2}, 1 thread")
+    print(f"# flops per site and field: descriptor {limit['descriptor flops']:.0f}, network {limit['network flops']:.0f}")
+    print(f"# dgemm 2048^2 one thread: {limit['dgemm GFLOP/s']:.1f} GFLOP/s")
+    print(f"# field: {limit['us/site']:.2f} µs/site = {limit['GFLOP/s']:.2f} GFLOP/s; at dgemm speed "
+          f"{limit['limit us/site']:.2f} µs/site; measured / limit = {limit['us/site'] / limit['limit us/site']:.1f}")
+
     def predict():
         model.predict_fields(spins, lattice=big)
 
@@ -139,7 +182,7 @@ def main():
     with competing_process():
         loaded_line = load_line()
         loaded = interleaved_medians(cases, repeat=9)
-    print(f"\n## 4. Threads on a shared machine: BP field prediction of 1. ({big.L1}x{big.L2}), 1 thread and "
+    print(f"\n## 5. Threads on a shared machine: BP field prediction of 1. ({big.L1}x{big.L2}), 1 thread and "
           "default, medians of interleaved runs")
     print(f"# with the competing process: {loaded_line}")
     for line in thread_ratio_lines(quiet, loaded, "µs/site", 1e6 / n):

@@ -261,9 +261,14 @@ class BPModel(FieldModel):
     def _site_outputs(self, lattice, spins, order=2, bias=None):
         """Network outputs (N, n_out) and the forward cache, with activation derivatives up to ``order``
         (0: energies only, 1: fields, 2: training on fields)."""
-        G = self.scaler_.transform(self.descriptor.features(lattice, spins, bias))
-        y, cache = self.network_.forward(G, order)
+        y, cache = self.network_.forward(self._standardized(self.descriptor.features(lattice, spins, bias)), order)
         return y, cache
+
+    def _standardized(self, G):
+        """``scaler_.transform(G)``, the same operations without its input validation (a pass over G)."""
+        Z = G - self.scaler_.mean_
+        Z /= self.scaler_.scale_
+        return Z
 
     def _feature_cotangents(self, cache, n_sites):
         """∂y_o/∂G for every potential o, from a forward cache of ``n_sites`` rows: list of (n_sites, F)."""
@@ -271,7 +276,9 @@ class BPModel(FieldModel):
         for o in range(self.n_potentials):
             weights = np.zeros((n_sites, self.n_outputs))
             weights[:, o] = 1.0
-            cotangents.append(self.network_.input_gradient(cache, weights) / self.scaler_.scale_)
+            gradient = self.network_.input_gradient(cache, weights)
+            gradient /= self.scaler_.scale_  # a fresh array: scaled in place
+            cotangents.append(gradient)
         return cotangents
 
     def _gradients(self, lattice, spins, cache):
@@ -281,7 +288,7 @@ class BPModel(FieldModel):
     def _block_cotangents(self, G, rows, outputs=None):
         """The network's part of :meth:`Descriptor.pullback`: ∂y_o/∂G of one block of sites (and its
         outputs into ``outputs[rows]`` when given)."""
-        y, cache = self.network_.forward(self.scaler_.transform(G), order=1)
+        y, cache = self.network_.forward(self._standardized(G), order=1)
         if outputs is not None:
             outputs[rows] = y
         return self._feature_cotangents(cache, len(G))

@@ -56,11 +56,14 @@ ACTIVATIONS = {"tanh": _tanh, "silu": _silu, "softplus": _softplus, "relu": _rel
 
 @site_kernel
 def _silu_kernel(z, value, d1, d2, order):
-    """:func:`_silu` in one pass over z (M, K), the same operations in the same order; σ'' only if order 2."""
+    """:func:`_silu` in one pass over z (M, K), the same operations in the same order; σ'' only if order 2.
+
+    ``value`` holds exp(-z) on entry and σ(z) on return.
+    """
     for i in prange(z.shape[0]):
         for j in range(z.shape[1]):
             x = z[i, j]
-            s = 1.0 / (1.0 + np.exp(-x))  # scipy's expit
+            s = 1.0 / (1.0 + value[i, j])  # scipy's expit
             value[i, j] = x * s
             if order >= 1:
                 d1[i, j] = s + x * s * (1 - s)
@@ -71,12 +74,15 @@ def _silu_kernel(z, value, d1, d2, order):
 def _activate(name, z, order):
     """(σ(z), σ'(z) or None, σ''(z) or None): derivatives up to ``order`` only.
 
-    SiLU, the default, runs as one fused numba pass (threaded for many rows): the
-    numpy version makes eight passes over the array and dominated the prediction time.
+    SiLU, the default, runs as one fused numba pass (threaded for many rows) after numpy's
+    exponential: the numpy version of the rest makes eight passes over the array, and numba's
+    exponential is scalar (4.6 ns a value against numpy's SIMD 0.8 ns on an AVX-512 core).
     """
     if name == "silu":
         z = np.ascontiguousarray(z)
-        value = np.empty_like(z)
+        value = np.negative(z)
+        with np.errstate(over="ignore"):  # exp(-z) = inf for z < -709 gives σ = 0, as it should
+            np.exp(value, out=value)
         d1 = np.empty_like(z) if order >= 1 else np.empty((0, 0))
         d2 = np.empty_like(z) if order >= 2 else np.empty((0, 0))
         _silu_kernel(z, value, d1, d2, order)

@@ -12,7 +12,7 @@ from spinlab.dynamics import SemiImplicitMidpoint
 from spinlab.electrons import SDModel
 from spinlab.heisenberg import HeisenbergModel
 from spinlab.lattice import SquareLattice, Strip, TriangularLattice
-from spinlab.mlp import ACTIVATIONS, MLP
+from spinlab.mlp import ACTIVATIONS, MLP, _activate
 from spinlab.modelfiles import scaler_from_state, scaler_state
 from spinlab.ridge import RidgeFieldModel
 from spinlab.spins import random_spins
@@ -51,6 +51,15 @@ def test_activation_derivatives_match_finite_differences(name):
     f, d1, d2 = ACTIVATIONS[name](z)
     np.testing.assert_allclose(d1, (ACTIVATIONS[name](z + h)[0] - ACTIVATIONS[name](z - h)[0]) / (2 * h), atol=1e-8)
     np.testing.assert_allclose(d2, (ACTIVATIONS[name](z + h)[1] - ACTIVATIONS[name](z - h)[1]) / (2 * h), atol=1e-7)
+
+
+@pytest.mark.parametrize("order", [0, 1, 2])
+def test_fused_silu_agrees_with_its_numpy_formula(order):
+    z = np.concatenate([np.linspace(-40, 40, 160), [-800.0, 800.0]]).reshape(-1, 3)  # exp(-z) overflows at -800
+    fused = _activate("silu", z, order)
+    for k, exact in enumerate(ACTIVATIONS["silu"](z)[: order + 1]):
+        np.testing.assert_allclose(fused[k], exact, rtol=1e-14, atol=1e-300)
+    assert all(part is None for part in fused[order + 1:])
 
 
 def test_mlp_input_gradient_and_tangent_parameter_gradient_match_finite_differences():

@@ -263,14 +263,13 @@ class SymmetricDescriptor(Descriptor):
 
     def __init__(self, kind: str = "triangular", cutoff: float = 2.0, pair_range: float | None = None):
         super().__init__(kind, cutoff, pair_range)
-        blocks, block_offset, orbit_offset = [], [0], [0]
+        rotations, orbit_offset = [], [0]
         copy_start, copy_dim, copy_irrep, copy_orbit, copy_number, names = [], [], [], [], [], []
         for k, orbit in enumerate(self.orbits):
             copies = decompose_orbit(orbit, self.irreps)
             U = np.concatenate([c.partners for c in copies])
-            blocks.append(U.ravel())
-            block_offset.append(block_offset[-1] + U.size)
             row, seen = orbit_offset[-1], {}
+            rotations.append((slice(row, row + len(U)), np.ascontiguousarray(U.T), np.ascontiguousarray(U)))
             for c in copies:
                 label = self.irreps[c.irrep].name
                 n = seen[label] = seen.get(label, -1) + 1
@@ -286,11 +285,14 @@ class SymmetricDescriptor(Descriptor):
         #: one row per irrep copy: orbit, irrep name, copy number, and its columns in irrep_components
         self.components = [{"orbit": o, "irrep": self.irreps[r].name, "copy": n, "columns": slice(start, start + dim)}
                            for o, r, n, start, dim in zip(copy_orbit, copy_irrep, copy_number, copy_start, copy_dim)]
-        self._blocks = np.concatenate(blocks)
-        self._block_offset = np.array(block_offset)
-        self._orbit_offset = np.array(orbit_offset)
+        #: per orbit: its columns, U^T and U (f = U x over the orbit's bond products)
+        self._rotations = rotations
         self._copy_start, self._copy_dim = np.array(copy_start), np.array(copy_dim)
         self._copy_irrep = np.array(copy_irrep)
+        #: R = f @ summation: the references, (n_irreps, 2) per site flattened
+        self._summation = np.zeros((orbit_offset[-1], 2 * len(self.irreps)))
+        for start, dim, r in zip(copy_start, copy_dim, copy_irrep):
+            self._summation[start + np.arange(dim), 2 * r + np.arange(dim)] = 1.0
         self._a1 = np.flatnonzero(self._copy_irrep == 0)
         self._channels, self._tensors, channel_names = self._bispectrum_channels()
         self.feature_names = ([names[c] for c in self._a1] + [f"|{n}|²" for n in names]
@@ -323,27 +325,40 @@ class SymmetricDescriptor(Descriptor):
         return np.array(channels, dtype=np.int64), np.array(tensors), labels
 
     def _layer_args(self):
-        return (self._blocks, self._block_offset, self._orbit_offset, self._copy_start, self._copy_dim,
-                self._copy_irrep, self._a1, self._channels, self._tensors, len(self.irreps))
+        return (self._copy_start, self._copy_dim, self._copy_irrep, self._a1, self._channels, self._tensors)
+
+    def _rotated(self, x, transpose=False, out=None):
+        """f = U x of every row (x: bond products), or x = U^T f with ``transpose``: one matrix product per orbit."""
+        out = np.empty_like(x) if out is None else out
+        for columns, UT, U in self._rotations:
+            np.matmul(x[:, columns], U if transpose else UT, out=out[:, columns])
+        return out
+
+    def _references(self, f):
+        """The reference vectors R^Γ = Σ_c f^(Γ,c) of every row, (n, n_irreps, 2) (zero-padded for 1D irreps)."""
+        return (f @ self._summation).reshape(len(f), -1, 2)
 
     def irrep_components(self, lattice: Lattice, spins) -> np.ndarray:
         """All irrep components f (N, n_pairs), orbit by orbit (for plots and teaching)."""
-        x = self._products(lattice, self._check(lattice, spins))
-        U = [b.reshape(o.size, o.size) for b, o in zip(np.split(self._blocks, self._block_offset[1:-1]), self.orbits)]
-        return np.concatenate([x[:, a:b] @ u.T for u, a, b in zip(U, self._orbit_offset[:-1], self._orbit_offset[1:])],
-                              axis=1)
+        return self._rotated(self._products(lattice, self._check(lattice, spins)))
 
     def _invariants(self, x):
+        f = self._rotated(x)
         out = np.empty((len(x), self.n_spin_features))
-        kernels.invariants(x, *self._layer_args(), out)
+        kernels.invariants(f, self._references(f), *self._layer_args(), out)
         return out
 
     def _invariants_vjp(self, x, cotangent, out):
-        kernels.invariants_vjp(x, cotangent, *self._layer_args(), out)
+        f = self._rotated(x)
+        fbar, rbar = np.empty_like(f), np.empty((len(f), len(self.irreps), 2))
+        kernels.invariants_vjp(f, self._references(f), cotangent, *self._layer_args(), fbar, rbar)
+        fbar += rbar.reshape(len(f), -1) @ self._summation.T
+        self._rotated(fbar, transpose=True, out=out)
 
     def _invariants_jvp(self, x, xdot):
+        f, df = self._rotated(x), self._rotated(xdot)
         out = np.empty((len(x), self.n_spin_features))
-        kernels.invariants_jvp(x, xdot, *self._layer_args(), out)
+        kernels.invariants_jvp(f, self._references(f), df, self._references(df), *self._layer_args(), out)
         return out
 
 

@@ -6,10 +6,10 @@ Two layers, each with its own derivative kernels:
    (raw descriptor only) scalar chiralities :math:`S_a\cdot(S_b\times S_c)` for the stencil
    triples, around every site i.  ``table[i, k]`` is the site at stencil position k
    (-1 where the neighbourhood leaves an open edge: the product is then 0).
-2. **invariants** ``G_i = φ(U x_i)``: U is block-diagonal over the bond orbits (rows are
-   irrep partner vectors), and φ assembles the linear A1 terms, squared norms, dot
-   products with the reference vectors :math:`R^\Gamma = \sum_c f^{\Gamma,c}` and the
-   bispectrum of the references.
+2. **invariants** ``G_i = φ(f_i, R_i)`` of the irrep components ``f_i = U x_i`` (U is
+   block-diagonal over the bond orbits, rows are irrep partner vectors) and the reference
+   vectors :math:`R^\Gamma = \sum_c f^{\Gamma,c}`: φ assembles the linear A1 terms, squared
+   norms, dot products with the references and the bispectrum of the references.
 
 The vector-Jacobian product of the products layer is a *gather*: ``source[s, k]`` is
 the site whose stencil position k is site s, so each thread writes only its own
@@ -109,87 +109,22 @@ def products_vjp(source, table, spins, pairs, triples, cotangent, out):
 
 
 # -- layer 2: invariants ------------------------------------------------------------------------------------------
-@numba.njit(cache=True, inline="always")
-def _block_matvec(blocks, base, n, row_stride, col_stride, x, start, y):
-    """y[start + r] = sum_c M[r, c] x[start + c] for the n x n block M[r, c] = blocks[base + r row_stride + c col_stride].
-
-    Rows go four (then two, then one) at a time, each with its own accumulator: a single dot
-    product is a chain of dependent additions that waits on the adder's latency, four of them
-    interleave.  Each row is still summed over c in order, so the result is bit-identical to the
-    plain loop.
-    """
-    r = 0
-    while r + 4 <= n:
-        a0 = a1 = a2 = a3 = 0.0
-        for c in range(n):
-            xc = x[start + c]
-            e = base + r * row_stride + c * col_stride
-            a0 += blocks[e] * xc
-            a1 += blocks[e + row_stride] * xc
-            a2 += blocks[e + 2 * row_stride] * xc
-            a3 += blocks[e + 3 * row_stride] * xc
-        y[start + r], y[start + r + 1], y[start + r + 2], y[start + r + 3] = a0, a1, a2, a3
-        r += 4
-    while r + 2 <= n:
-        a0 = a1 = 0.0
-        for c in range(n):
-            xc = x[start + c]
-            e = base + r * row_stride + c * col_stride
-            a0 += blocks[e] * xc
-            a1 += blocks[e + row_stride] * xc
-        y[start + r], y[start + r + 1] = a0, a1
-        r += 2
-    if r < n:
-        acc = 0.0
-        for c in range(n):
-            acc += blocks[base + r * row_stride + c * col_stride] * x[start + c]
-        y[start + r] = acc
-
-
-@numba.njit(cache=True, inline="always")
-def _rotate_into_irreps(x, i, blocks, block_offset, orbit_offset, f):
-    """f = U x_i, U block-diagonal over orbits (each block row-major in ``blocks``)."""
-    xi = x[i]
-    for o in range(orbit_offset.shape[0] - 1):
-        n = orbit_offset[o + 1] - orbit_offset[o]
-        _block_matvec(blocks, block_offset[o], n, n, 1, xi, orbit_offset[o], f)
-
-
-@numba.njit(cache=True, inline="always")
-def _rotate_back(fbar, blocks, block_offset, orbit_offset, out, i):
-    """out_i = U^T fbar."""
-    out_i = out[i]
-    for o in range(orbit_offset.shape[0] - 1):
-        n = orbit_offset[o + 1] - orbit_offset[o]
-        _block_matvec(blocks, block_offset[o], n, 1, n, fbar, orbit_offset[o], out_i)
-
-
-@numba.njit(cache=True, inline="always")
-def _references(f, copy_start, copy_dim, copy_irrep, ref):
-    ref[:] = 0.0
-    for c in range(copy_start.shape[0]):
-        for a in range(copy_dim[c]):
-            ref[copy_irrep[c], a] += f[copy_start[c] + a]
-
-
+# The rotation f = U x and the references R = P f (P sums the copies of each irrep) are matrix products over
+# a block of sites, done by BLAS (SymmetricDescriptor); the kernels below get f and R and do the rest.
 @site_kernel
-def invariants(x, blocks, block_offset, orbit_offset, copy_start, copy_dim, copy_irrep, a1_copies,
-               channels, tensors, n_irreps, out):
-    n_comp = orbit_offset[-1]
+def invariants(f, ref, copy_start, copy_dim, copy_irrep, a1_copies, channels, tensors, out):
+    """G_i from the irrep components f (N, n_comp) and the references ref (N, n_irreps, 2)."""
     n_copies, n_a1 = copy_start.shape[0], a1_copies.shape[0]
-    for i in prange(x.shape[0]):
-        f = np.empty(n_comp)
-        ref = np.empty((n_irreps, 2))
-        _rotate_into_irreps(x, i, blocks, block_offset, orbit_offset, f)
-        _references(f, copy_start, copy_dim, copy_irrep, ref)
+    for i in prange(f.shape[0]):
         for k in range(n_a1):
-            out[i, k] = f[copy_start[a1_copies[k]]]
+            out[i, k] = f[i, copy_start[a1_copies[k]]]
         for c in range(n_copies):
             power, dot = 0.0, 0.0
+            r = copy_irrep[c]
             for a in range(copy_dim[c]):
-                v = f[copy_start[c] + a]
+                v = f[i, copy_start[c] + a]
                 power += v * v
-                dot += v * ref[copy_irrep[c], a]
+                dot += v * ref[i, r, a]
             out[i, n_a1 + c] = power
             out[i, n_a1 + n_copies + c] = dot
         for h in range(channels.shape[0]):
@@ -198,32 +133,24 @@ def invariants(x, blocks, block_offset, orbit_offset, copy_start, copy_dim, copy
             for a in range(2):
                 for b in range(2):
                     for c in range(2):
-                        acc += tensors[h, a, b, c] * ref[r1, a] * ref[r2, b] * ref[r3, c]
+                        acc += tensors[h, a, b, c] * ref[i, r1, a] * ref[i, r2, b] * ref[i, r3, c]
             out[i, n_a1 + 2 * n_copies + h] = acc
 
 
 @site_kernel
-def invariants_jvp(x, tangent, blocks, block_offset, orbit_offset, copy_start, copy_dim, copy_irrep, a1_copies,
-                   channels, tensors, n_irreps, out):
-    """Directional derivative of :func:`invariants` at x along ``tangent`` (same shape as x)."""
-    n_comp = orbit_offset[-1]
+def invariants_jvp(f, ref, df, dref, copy_start, copy_dim, copy_irrep, a1_copies, channels, tensors, out):
+    """Directional derivative of :func:`invariants` along the tangents df of f and dref of ref."""
     n_copies, n_a1 = copy_start.shape[0], a1_copies.shape[0]
-    for i in prange(x.shape[0]):
-        f, df = np.empty(n_comp), np.empty(n_comp)
-        ref, dref = np.empty((n_irreps, 2)), np.empty((n_irreps, 2))
-        _rotate_into_irreps(x, i, blocks, block_offset, orbit_offset, f)
-        _rotate_into_irreps(tangent, i, blocks, block_offset, orbit_offset, df)
-        _references(f, copy_start, copy_dim, copy_irrep, ref)
-        _references(df, copy_start, copy_dim, copy_irrep, dref)
+    for i in prange(f.shape[0]):
         for k in range(n_a1):
-            out[i, k] = df[copy_start[a1_copies[k]]]
+            out[i, k] = df[i, copy_start[a1_copies[k]]]
         for c in range(n_copies):
             dpower, ddot = 0.0, 0.0
             r = copy_irrep[c]
             for a in range(copy_dim[c]):
-                v, dv = f[copy_start[c] + a], df[copy_start[c] + a]
+                v, dv = f[i, copy_start[c] + a], df[i, copy_start[c] + a]
                 dpower += 2.0 * v * dv
-                ddot += dv * ref[r, a] + v * dref[r, a]
+                ddot += dv * ref[i, r, a] + v * dref[i, r, a]
             out[i, n_a1 + c] = dpower
             out[i, n_a1 + n_copies + c] = ddot
         for h in range(channels.shape[0]):
@@ -232,32 +159,28 @@ def invariants_jvp(x, tangent, blocks, block_offset, orbit_offset, copy_start, c
             for a in range(2):
                 for b in range(2):
                     for c in range(2):
-                        acc += tensors[h, a, b, c] * (dref[r1, a] * ref[r2, b] * ref[r3, c]
-                                                      + ref[r1, a] * dref[r2, b] * ref[r3, c]
-                                                      + ref[r1, a] * ref[r2, b] * dref[r3, c])
+                        acc += tensors[h, a, b, c] * (dref[i, r1, a] * ref[i, r2, b] * ref[i, r3, c]
+                                                      + ref[i, r1, a] * dref[i, r2, b] * ref[i, r3, c]
+                                                      + ref[i, r1, a] * ref[i, r2, b] * dref[i, r3, c])
             out[i, n_a1 + 2 * n_copies + h] = acc
 
 
 @site_kernel
-def invariants_vjp(x, cotangent, blocks, block_offset, orbit_offset, copy_start, copy_dim, copy_irrep, a1_copies,
-                   channels, tensors, n_irreps, out):
-    """out_i = (dG_i/dx_i)^T cotangent_i."""
-    n_comp = orbit_offset[-1]
+def invariants_vjp(f, ref, cotangent, copy_start, copy_dim, copy_irrep, a1_copies, channels, tensors, fbar, rbar):
+    """(dG_i/df_i)^T cotangent_i into fbar (N, n_comp) and (dG_i/dref_i)^T cotangent_i into rbar (N, n_irreps, 2)."""
     n_copies, n_a1 = copy_start.shape[0], a1_copies.shape[0]
-    for i in prange(x.shape[0]):
-        f, fbar = np.empty(n_comp), np.zeros(n_comp)
-        ref, rbar = np.empty((n_irreps, 2)), np.zeros((n_irreps, 2))
-        _rotate_into_irreps(x, i, blocks, block_offset, orbit_offset, f)
-        _references(f, copy_start, copy_dim, copy_irrep, ref)
+    for i in prange(f.shape[0]):
+        fbar[i, :] = 0.0
+        rbar[i, :, :] = 0.0
         for k in range(n_a1):
-            fbar[copy_start[a1_copies[k]]] += cotangent[i, k]
+            fbar[i, copy_start[a1_copies[k]]] += cotangent[i, k]
         for c in range(n_copies):
             w_power, w_dot = cotangent[i, n_a1 + c], cotangent[i, n_a1 + n_copies + c]
             r = copy_irrep[c]
             for a in range(copy_dim[c]):
-                v = f[copy_start[c] + a]
-                fbar[copy_start[c] + a] += 2.0 * w_power * v + w_dot * ref[r, a]
-                rbar[r, a] += w_dot * v
+                v = f[i, copy_start[c] + a]
+                fbar[i, copy_start[c] + a] += 2.0 * w_power * v + w_dot * ref[i, r, a]
+                rbar[i, r, a] += w_dot * v
         for h in range(channels.shape[0]):
             w = cotangent[i, n_a1 + 2 * n_copies + h]
             r1, r2, r3 = channels[h, 0], channels[h, 1], channels[h, 2]
@@ -265,10 +188,6 @@ def invariants_vjp(x, cotangent, blocks, block_offset, orbit_offset, copy_start,
                 for b in range(2):
                     for c in range(2):
                         t = w * tensors[h, a, b, c]
-                        rbar[r1, a] += t * ref[r2, b] * ref[r3, c]
-                        rbar[r2, b] += t * ref[r1, a] * ref[r3, c]
-                        rbar[r3, c] += t * ref[r1, a] * ref[r2, b]
-        for c in range(n_copies):
-            for a in range(copy_dim[c]):
-                fbar[copy_start[c] + a] += rbar[copy_irrep[c], a]
-        _rotate_back(fbar, blocks, block_offset, orbit_offset, out, i)
+                        rbar[i, r1, a] += t * ref[i, r2, b] * ref[i, r3, c]
+                        rbar[i, r2, b] += t * ref[i, r1, a] * ref[i, r3, c]
+                        rbar[i, r3, c] += t * ref[i, r1, a] * ref[i, r2, b]
