@@ -416,6 +416,9 @@ def _reproduce_timestep(args) -> int:
     return 0
 
 
+COARSENING_L = 96  # the lattice of the shipped coarsening.npz
+
+
 def _quench_worker(model_path, L: int, kT: float, steps: int, dt: float, seed: int, records: int, work: str) -> int:
     """One seed of the coarsening study in a worker process (or on a Dask worker sharing ``work``)."""
     from . import reproduce
@@ -438,10 +441,13 @@ def _reproduce_coarsening(args) -> int:
     result = reproduce.coarsening(model, args.L, args.kT, args.steps, seeds=args.seeds, maps_at=args.maps,
                                   work=args.work, dt=args.dt, n_records=args.records)
     exponents = reproduce.growth_exponents(result, args.seeds, args.fit_window)
-    _write(_results_path(args, "coarsening.npz"), result,
+    model_name = "tetrahedral" if args.model is None else Path(args.model).name
+    # the chapter's first study keeps its name; other lattices and models get files of their own beside it
+    name = "coarsening" if args.model is None and args.L == COARSENING_L else f"coarsening-L{args.L}-{model_name}"
+    _write(_results_path(args, f"{name}.npz"), result,
            {"kind": "coarsening", "L": args.L, "kT": args.kT, "steps": args.steps, "seeds": list(args.seeds),
             "dt": args.dt, "alpha": 1.0, "fit_window": list(args.fit_window), "model": model.fingerprint(),
-            "command": command_line(args.argv)})
+            "model_name": model_name, "command": command_line(args.argv)})
     error = exponents.std(ddof=1) / np.sqrt(len(exponents)) if len(exponents) > 1 else np.nan
     print(f"growth exponents over t in {args.fit_window}: {np.round(exponents, 3)}; "
           f"n = {exponents.mean():.3f} ± {error:.3f}")
@@ -1030,7 +1036,7 @@ def add_commands(subparsers) -> None:
     _add_output_options(d)
     d.set_defaults(run=_reproduce_timestep)
     q = _parser(runs, "coarsening", help="thermal quench of the chiral phase: domain growth L(t)")
-    q.add_argument("--L", type=_positive_int, default=96, help="triangular L x L lattice")
+    q.add_argument("--L", type=_positive_int, default=COARSENING_L, help="triangular L x L lattice")
     q.add_argument("--kT", type=_positive_float, default=0.005, help="spin-bath temperature of the quench")
     q.add_argument("--steps", type=_positive_int, default=6000, help="steps of dt")
     q.add_argument("--dt", type=_positive_float, default=0.1, help="time step")

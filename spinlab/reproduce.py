@@ -154,6 +154,35 @@ def quench_store(work, L: int, kT: float, seed: int):
     return None if work is None else Path(work) / f"quench-L{L}-T{kT:g}-seed{seed}"
 
 
+def size_window(times, sizes, smallest: float, largest: float) -> tuple[float, float]:
+    """The times (t_min, t_max) from when the runs' mean domain size (geometric, over the rows of ``sizes``)
+    first reaches ``smallest`` to the last record before it first exceeds ``largest``: a fit window set by
+    the domain size, from formed domains to a size the lattice does not yet constrain (e.g. L_sys/8)."""
+    times = np.asarray(times, float)
+    mean = np.exp(np.log(np.atleast_2d(np.asarray(sizes, float))).mean(axis=0))
+    start = np.flatnonzero(mean >= smallest)
+    if start.size == 0:
+        raise ValueError(f"the mean domain size never reaches {smallest} (largest {mean.max():.3g})")
+    beyond = np.flatnonzero(mean[start[0]:] > largest)
+    stop = start[0] + beyond[0] - 1 if beyond.size else mean.size - 1
+    if stop <= start[0]:
+        raise ValueError(f"the mean domain size passes from {smallest} to {largest} within one record")
+    return float(times[start[0]]), float(times[stop])
+
+
+def effective_exponents(times, sizes, span: int = 3) -> tuple[np.ndarray, np.ndarray]:
+    """Effective growth exponents d ln L/d ln t of runs ``sizes`` (n_runs, n_times), from records ``span`` apart.
+
+    Returns the geometric mid-times (n_times - span,) and the slopes (n_runs, n_times - span): a slope
+    over a few records tames the noise of single records without hiding a drift of the exponent.
+    """
+    log_t, log_L = np.log(np.asarray(times, float)), np.log(np.atleast_2d(np.asarray(sizes, float)))
+    if span < 1 or span >= log_t.size:
+        raise ValueError(f"span must be between 1 and {log_t.size - 1} records, got {span}")
+    slopes = (log_L[:, span:] - log_L[:, :-span]) / (log_t[span:] - log_t[:-span])
+    return np.exp(0.5 * (log_t[span:] + log_t[:-span])), slopes
+
+
 def growth_exponents(result: dict, seeds, window) -> np.ndarray:
     """Growth exponent n of L(t) ∝ t^n fitted over ``window`` for each seed of a :func:`coarsening` result."""
     return np.array([fit_growth_exponent(result["times"], result[f"{seed}/domain_size"], window) for seed in seeds])

@@ -13,7 +13,7 @@ from spinlab.electrons import SDModel
 from spinlab.dynamics import SemiImplicitMidpoint
 from spinlab.lattice import SquareLattice, TriangularLattice
 from spinlab.observables import chirality_structure_factor, domain_size
-from spinlab.reproduce import fit_growth_exponent
+from spinlab.reproduce import effective_exponents, fit_growth_exponent, size_window
 from spinlab.spins import random_spins, tetrahedral
 from spinlab.trajectory import run
 
@@ -239,3 +239,26 @@ def test_timestep_study_records_common_times_and_resumes(tmp_path):
     np.testing.assert_array_equal(again["0.04/3/final"], arrays["0.04/3/final"])
     with pytest.raises(ValueError, match="multiple of dt"):
         timestep_study("double-exchange", L=6, dts=(0.03,), t_max=0.4, n_records=5, progress=False)
+
+
+def test_effective_exponents_follow_a_crossover_between_two_power_laws():
+    times = np.geomspace(1, 1e4, 41)
+    crossover = 100.0
+    sizes = np.stack([c * times**0.5 * (1 + times / crossover) ** 0.5 for c in (1.0, 2.0)])  # t^(1/2), then t^1
+    mid, slopes = effective_exponents(times, sizes, span=2)
+    assert slopes.shape == (2, 39) and mid[0] == pytest.approx(np.sqrt(times[0] * times[2]))
+    np.testing.assert_allclose(slopes[0], slopes[1], atol=1e-12)  # a prefactor does not change the exponent
+    assert slopes[0, 0] == pytest.approx(0.5, abs=0.01) and slopes[0, -1] == pytest.approx(1.0, abs=0.01)
+    assert np.all(np.diff(slopes[0]) > 0)
+    with pytest.raises(ValueError, match="span"):
+        effective_exponents(times, sizes, span=41)
+
+
+def test_size_window_spans_the_chosen_domain_sizes_of_the_mean_run():
+    times = np.geomspace(1, 1e4, 41)
+    sizes = np.stack([2 * times**0.5, 8 * times**0.5])  # geometric mean 4 t^(1/2)
+    t_min, t_max = size_window(times, sizes, 6.0, 24.0)
+    assert t_min == times[times >= 2.25][0] and t_max == times[times <= 36.0][-1]
+    assert fit_growth_exponent(times, sizes[0], (t_min, t_max)) == pytest.approx(0.5)
+    with pytest.raises(ValueError, match="never reaches"):
+        size_window(times, sizes, 1e3, 2e3)
