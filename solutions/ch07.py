@@ -48,10 +48,42 @@ def disk_lifetime():
     return t_star
 
 
-SOLUTIONS = {"allen-cahn": allen_cahn, "peak-growth": peak_growth, "disk-lifetime": disk_lifetime}
+def late_exponent():
+    r"""Exercise 4: the growth exponent of the shipped :math:`192\times192` runs where their mean L lies in [12, 24].
+
+    ``size_window`` gives the times at which the geometric mean of the four runs' sizes passes 12 and 24; a
+    straight-line fit of log L against log t over those times for each run, averaged over the runs, is the
+    answer.  A fit to the mean curve agrees within the check's tolerance.
+    """
+    from spinlab.data import DATA_DIR
+    from spinlab.io import load_npz
+    from spinlab.reproduce import fit_growth_exponent, size_window
+
+    arrays, meta = load_npz(DATA_DIR / "coarsening-L192-tetrahedral-walls.npz")
+    times = arrays["times"]
+    sizes = np.array([arrays[f"{seed}/domain_size"] for seed in meta["seeds"]])
+    window = size_window(times, sizes, 12.0, 24.0)
+    return float(np.mean([fit_growth_exponent(times, s, window) for s in sizes]))
+
+
+def _early_exponent():
+    from spinlab.exercises.ch07 import mean_window_exponent
+
+    return mean_window_exponent(6.0, 12.0)
+
+
+def _whole_window_exponent():
+    from spinlab.exercises.ch07 import mean_window_exponent
+
+    return mean_window_exponent(6.0, 24.0)
+
+
+SOLUTIONS = {"allen-cahn": allen_cahn, "peak-growth": peak_growth, "disk-lifetime": disk_lifetime,
+             "late-exponent": late_exponent}
 
 MISTAKES = {
     "allen-cahn": [64.0, 8.0, 32.0],
     "peak-growth": [0.5, 2.0, -1.0],
     "disk-lifetime": [200.0, 10.0, 98.0],
+    "late-exponent": [_early_exponent, _whole_window_exponent, lambda: 1 / late_exponent()],
 }

@@ -22,7 +22,7 @@ from spinlab.models import SHIPPED, load_shipped, shipped_path
 from spinlab.presets import get_preset
 from spinlab.observables import (TETRAHEDRAL_CHIRALITY, domain_size, nearest_neighbor_correlation, peak_weights,
                                  scalar_chirality, structure_factor_at)
-from spinlab.reproduce import ORDER_PEAKS, fit_growth_exponent, mutual_locality
+from spinlab.reproduce import ORDER_PEAKS, fit_growth_exponent, growth_exponents, mutual_locality, quench, size_window
 from spinlab.io import load_npz
 from spinlab.spins import TEXTURES, random_spins
 from spinlab.trajectory import run
@@ -176,6 +176,31 @@ def test_coarsening_domain_sizes_and_growth_exponent():
     for seed in seeds:
         local_order = arrays[f"{seed}/abs_chirality"][inside] / TETRAHEDRAL_CHIRALITY
         assert local_order[-1] > local_order[0] + 0.1 and local_order[-1] > 0.6, local_order
+
+
+def test_wall_trained_coarsening_on_192_restarts_from_its_seed_and_spans_a_decade():
+    """``reproduce coarsening --model .../tetrahedral-walls --L 192``: run by the shipped wall-trained model, its
+    first records recomputed from the seed, its domain sizes those of its structure factors, and its mean domain
+    growing from 6 to L_sys/8 over a decade in time, with an exponent reproducible across four seeds."""
+    arrays, meta = load_npz(DATA_DIR / "coarsening-L192-tetrahedral-walls.npz")
+    model = load_shipped(meta["model_name"])
+    seeds, times = meta["seeds"], arrays["times"]
+    assert meta["model"] == model.fingerprint() and meta["L"] == 192 and len(seeds) >= 4 and times[-1] >= 2000
+    first = quench(model, meta["L"], meta["kT"], 2, dt=meta["dt"], seed=seeds[0], n_records=2, progress=False)
+    np.testing.assert_allclose(first["times"], times[:2], rtol=1e-12)
+    for key in ("domain_size", "chirality", "abs_chirality", "bond_fraction"):
+        np.testing.assert_allclose(first[key], arrays[f"{seeds[0]}/{key}"][:2], rtol=1e-9, err_msg=key)
+    lattice = TriangularLattice(meta["L"])
+    at_maps = np.isin(times, arrays["map_times"])
+    np.testing.assert_allclose([domain_size(lattice, s) for s in arrays["map_s_chi"]],
+                               arrays[f"{seeds[0]}/domain_size"][at_maps], rtol=1e-12)
+    sizes = np.array([arrays[f"{seed}/domain_size"] for seed in seeds])
+    window = size_window(times, sizes, 6.0, meta["L"] / 8)
+    assert window[1] >= 10 * window[0], window
+    exponents = growth_exponents(arrays, seeds, window)
+    assert 0.3 < exponents.mean() < 1.2 and exponents.std(ddof=1) / np.sqrt(len(seeds)) < 0.1, exponents
+    shares = np.array([arrays[f"{seed}/bond_fraction"] for seed in seeds])
+    assert np.all((shares > 0) & (shares < 1))
 
 
 def test_data_contract_cutoff_sweep_reports_accuracy_and_cost():

@@ -3,18 +3,25 @@
 1. :func:`check_allen_cahn` — predict a domain size from the Allen–Cahn law.
 2. :func:`check_peak_growth` — predict how the peak of the structure factor grows under dynamic scaling.
 3. :func:`check_disk_lifetime` — derive the lifetime of a shrinking domain and check it numerically.
+4. :func:`check_late_exponent` — measure the growth exponent of the late half of the size window.
 """
 
 from __future__ import annotations
 
+import functools
+
+import numpy as np
+
 from . import close, exercise, exercises_of, number
 
-__all__ = ["check_allen_cahn", "check_peak_growth", "check_disk_lifetime", "EXERCISES"]
+__all__ = ["check_allen_cahn", "check_peak_growth", "check_disk_lifetime", "check_late_exponent", "EXERCISES"]
 
 #: Exercise 1: a domain size measured at one time, and the later time asked for.
 ALLEN_CAHN = {"L0": 4.0, "t0": 50.0, "t": 800.0}
 #: Exercise 3: the initial radius and the constant D of dR/dt = -D/R.
 DISK = {"R0": 20.0, "D": 2.0}
+#: Exercise 4: the shipped run and the halves of its size window.
+LATE = {"file": "coarsening-L192-tetrahedral-walls.npz", "early": (6.0, 12.0), "late": (12.0, 24.0)}
 
 
 @exercise("allen-cahn", "a number: the domain size L at t = 800")
@@ -66,6 +73,37 @@ def check_disk_lifetime(answer):
     if close(value, reference, rtol=0.05):
         return False, "close: a numerical integration has a step error; the equation has a closed-form solution."
     return False, "multiply dR/dt = −D/R by R and integrate from R0 to 0."
+
+
+@functools.lru_cache(maxsize=None)
+def mean_window_exponent(smallest: float, largest: float) -> float:
+    """Mean over the seeds of the shipped 192 x 192 run of the exponent fitted where the mean L is in [smallest, largest]."""
+    from ..data import DATA_DIR
+    from ..io import load_npz
+    from ..reproduce import growth_exponents, size_window
+
+    arrays, meta = load_npz(DATA_DIR / LATE["file"])
+    sizes = np.array([arrays[f"{seed}/domain_size"] for seed in meta["seeds"]])
+    window = size_window(arrays["times"], sizes, smallest, largest)
+    return float(growth_exponents(arrays, meta["seeds"], window).mean())
+
+
+@exercise("late-exponent", "a number: the mean growth exponent for 12 <= L <= 24")
+def check_late_exponent(answer):
+    """Exercise 4: the growth exponent of the shipped 192 x 192 runs where their mean L is between 12 and 24."""
+    value = number(answer)
+    reference = mean_window_exponent(*LATE["late"])
+    if abs(value - reference) <= 0.01:
+        return True, ("compare it with the early half and with Figure 7.5: the exponent of a single window depends "
+                      "on where the window lies.")
+    if abs(value - mean_window_exponent(*LATE["early"])) <= 0.01:
+        return False, "that is the early half, 6 <= L <= 12; the exercise asks for the late one."
+    if abs(value - mean_window_exponent(LATE["early"][0], LATE["late"][1])) <= 0.01:
+        return False, "that is the whole window, 6 <= L <= 24; fit the late half alone."
+    if abs(value - 1 / reference) <= 0.02:
+        return False, "L ∝ t^n: fit log L against log t, not the other way round."
+    return False, ("use size_window(times, sizes, 12, 24) for the window, then fit log L against log t for each "
+                   "seed (growth_exponents) and average.")
 
 
 EXERCISES = exercises_of(__name__)
