@@ -9,6 +9,7 @@ spinlab are rewritten only with ``--update-shipped``.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import inspect
 import json
 import shlex
@@ -105,13 +106,21 @@ def _generate(args) -> int:
     return _run_plan(plan, args)
 
 
+def _plan_defaults(plan_class) -> dict:
+    """The field defaults of a data plan, so that a command's defaults are the plan's and cannot drift apart."""
+    return {f.name: f.default for f in dataclasses.fields(plan_class) if f.default is not dataclasses.MISSING}
+
+
+def _plan_from(plan_class, args):
+    """The plan with every field the command has an option for (lists become tuples)."""
+    given = {f.name: getattr(args, f.name) for f in dataclasses.fields(plan_class) if hasattr(args, f.name)}
+    return plan_class(**{k: tuple(v) if isinstance(v, list) else v for k, v in given.items()})
+
+
 def _strip_plan(args):
     from .strip_data import StripPlan
 
-    return StripPlan(Lx=args.Lx, Ly=args.Ly, J=args.J, Gamma=args.Gamma, kT_el=args.kT_el, mu_left=args.mu_left,
-                     mu_rights=tuple(args.mu_right), bridge_mu_rights=tuple(args.bridge_mu_right), steps=args.steps,
-                     dt=args.dt, alpha=args.alpha, kT=args.kT, snapshots=args.snapshots,
-                     perturbations=args.perturbations, seed=args.seed)
+    return _plan_from(StripPlan, args)
 
 
 def _generate_driven(args) -> int:
@@ -121,10 +130,7 @@ def _generate_driven(args) -> int:
 def _generate_walls(args) -> int:
     from .wall_data import WallDataPlan
 
-    return _run_plan(WallDataPlan(L1=args.L1, kT_el=args.kT_el, orientations=tuple(args.orientations),
-                                  frames=tuple(args.frames), temperatures=tuple(args.temperatures), steps=args.steps,
-                                  snapshots=args.snapshots, dt=args.dt, alpha=args.alpha, tilt=args.tilt,
-                                  seed=args.seed), args)
+    return _run_plan(_plan_from(WallDataPlan, args), args)
 
 
 def _label(args) -> int:
@@ -158,7 +164,7 @@ def _run_plan(plan, args) -> int:
 
 # -- train ------------------------------------------------------------------------------------------------------
 TRAINING_OPTIONS = ("hidden", "activation", "longitudinal", "learning_rate", "epochs", "batch_size", "patience",
-                    "stop_patience", "torque_weight", "field_weight", "optimizer", "seed")
+                    "stop_patience", "torque_weight", "field_weight", "energy_weight", "optimizer", "seed")
 
 
 def _hyperparameters(args) -> dict:
@@ -197,8 +203,8 @@ def _train(args) -> int:
         from .models import SHIPPED, load_shipped
 
         init = load_shipped(args.init) if args.init in SHIPPED else load_model(args.init)
-    model, report = train_on_dataset(data, cutoff=args.cutoff, weights=dict(args.weight), init=init,
-                                     progress=not args.quiet, **_hyperparameters(args))
+    model, report = train_on_dataset(data, cutoff=args.cutoff, pair_range=args.pair_range, weights=dict(args.weight),
+                                     init=init, progress=not args.quiet, **_hyperparameters(args))
     if len(datasets) == 1:
         provenance = {"plan": datasets[0].plan, "fingerprint": datasets[0].fingerprint()}
     else:
@@ -787,6 +793,10 @@ def _add_training_options(p) -> None:
                    dest="torque_weight", help="weight of |S x dH|^2 in the loss: torques are a few %% of ED fields")
     p.add_argument("--field-weight", type=_non_negative_float, default=_bp_default("field_weight"),
                    dest="field_weight", help="weight of |dH|^2 in the loss")
+    p.add_argument("--energy-weight", type=_non_negative_float, default=_bp_default("energy_weight"),
+                   dest="energy_weight", help="weight of the squared energy error per site in the loss (the labels' "
+                   "thermodynamic potential): pins energy differences such as wall energies, which fields fix "
+                   "only through their integral")
     p.add_argument("--optimizer", default=_bp_default("optimizer"), choices=["adam", "lbfgs"],
                    help="Adam on minibatches or full-batch L-BFGS")
     p.add_argument("--seed", type=_count, default=_bp_default("seed"),
@@ -861,27 +871,36 @@ def add_commands(subparsers) -> None:
                             "several biases (mu_left fixed, one run per --mu-right value), snapshots evenly in time\n"
                             "plus perturbed copies, labelled by NEGF. Re-running completes an interrupted generation.")
     d.add_argument("--out", required=True, help="dataset folder")
-    d.add_argument("--Lx", type=_positive_int, default=32, help="columns (transport direction, open)")
-    d.add_argument("--Ly", type=_positive_int, default=24, help="rows (periodic)")
-    d.add_argument("--J", type=_positive_float, default=3.8, help="Hund coupling")
-    d.add_argument("--Gamma", type=_positive_float, default=1.0, help="wide-band lead coupling")
-    d.add_argument("--kT-el", type=_non_negative_float, default=0.01, dest="kT_el", help="electronic temperature")
-    d.add_argument("--mu-left", type=float, default=-3.6, dest="mu_left", help="left lead chemical potential (fixed)")
-    d.add_argument("--mu-right", type=float, nargs="+", default=[-3.6, -3.45, -3.35, -3.28, -3.28, -3.2],
-                   dest="mu_right", help="right lead chemical potential of each run from the Neel start (repeat one "
-                                         "for another run)")
-    d.add_argument("--bridge-mu-right", type=float, nargs="*", default=[-3.6, -3.28], dest="bridge_mu_right",
+    from .strip_data import StripPlan
+
+    plan = _plan_defaults(StripPlan)
+    d.add_argument("--Lx", type=_positive_int, default=plan["Lx"], help="columns (transport direction, open)")
+    d.add_argument("--Ly", type=_positive_int, default=plan["Ly"], help="rows (periodic)")
+    d.add_argument("--J", type=_positive_float, default=plan["J"], help="Hund coupling")
+    d.add_argument("--Gamma", type=_positive_float, default=plan["Gamma"], help="wide-band lead coupling")
+    d.add_argument("--kT-el", type=_non_negative_float, default=plan["kT_el"], dest="kT_el",
+                   help="electronic temperature")
+    d.add_argument("--mu-left", type=float, default=plan["mu_left"], dest="mu_left",
+                   help="left lead chemical potential (fixed)")
+    d.add_argument("--mu-right", type=float, nargs="+", default=list(plan["mu_rights"]), dest="mu_rights",
+                   metavar="MU",
+                   help="right lead chemical potential of each run from the Neel start (repeat one for another run)")
+    d.add_argument("--bridge-mu-right", type=float, nargs="*", default=list(plan["bridge_mu_rights"]), metavar="MU",
+                   dest="bridge_mu_rights",
                    help="the same for runs from a tilted ferromagnet (a metal bridging the leads)")
-    d.add_argument("--steps", type=_positive_int, default=400, help="steps per run")
-    d.add_argument("--dt", type=_positive_float, default=0.5, help="time step")
-    d.add_argument("--alpha", type=_non_negative_float, default=0.55, help="Landau-Lifshitz damping")
-    d.add_argument("--kT", type=_non_negative_float, default=0.0025, help="spin-bath temperature")
-    d.add_argument("--snapshots", type=_positive_int, default=20, help="snapshots per run (evenly in time)")
-    d.add_argument("--perturbations", type=_count, default=1, help="randomly tilted copies of each snapshot")
-    d.add_argument("--seed", type=_count, default=0, help="base seed; run k uses seed + k")
+    d.add_argument("--steps", type=_positive_int, default=plan["steps"], help="steps per run")
+    d.add_argument("--dt", type=_positive_float, default=plan["dt"], help="time step")
+    d.add_argument("--alpha", type=_non_negative_float, default=plan["alpha"], help="Landau-Lifshitz damping")
+    d.add_argument("--kT", type=_non_negative_float, default=plan["kT"], help="spin-bath temperature")
+    d.add_argument("--snapshots", type=_positive_int, default=plan["snapshots"],
+                   help="snapshots per run (evenly in time)")
+    d.add_argument("--perturbations", type=_count, default=plan["perturbations"],
+                   help="randomly tilted copies of each snapshot")
+    d.add_argument("--seed", type=_count, default=plan["seed"], help="base seed; run k uses seed + k")
     _add_worker_options(d)
     d.set_defaults(run=_generate_driven)
 
+    from .wall_data import WallDataPlan
     from .walls import WALL_FRAMES, WALL_ORIENTATIONS
 
     w = _parser(subparsers, "generate-walls", help="ED training data from chiral domain walls (tetrahedral preset)",
@@ -889,20 +908,24 @@ def add_commands(subparsers) -> None:
                             "orientation, relative spin frame and spin temperature, snapshots log-spaced in time,\n"
                             "labelled by quasi-canonical ED. Re-running completes an interrupted generation.")
     w.add_argument("--out", required=True, help="dataset folder")
-    w.add_argument("--L1", type=_positive_int, default=12, help="torus L1 x 2 L1 (L1 even)")
-    w.add_argument("--kT-el", type=_non_negative_float, default=0.005, dest="kT_el", help="electronic temperature")
-    w.add_argument("--orientations", nargs="+", choices=WALL_ORIENTATIONS, default=list(WALL_ORIENTATIONS),
+    plan = _plan_defaults(WallDataPlan)
+    w.add_argument("--L1", type=_positive_int, default=plan["L1"], help="torus L1 x 2 L1 (L1 even)")
+    w.add_argument("--kT-el", type=_non_negative_float, default=plan["kT_el"], dest="kT_el",
+                   help="electronic temperature")
+    w.add_argument("--orientations", nargs="+", choices=WALL_ORIENTATIONS, default=list(plan["orientations"]),
                    help="wall orientations")
-    w.add_argument("--frames", nargs="+", choices=list(WALL_FRAMES), default=list(WALL_FRAMES),
+    w.add_argument("--frames", nargs="+", choices=list(WALL_FRAMES), default=list(plan["frames"]),
                    help="relative spin frames of the -chi domain")
-    w.add_argument("--temperatures", type=_non_negative_float, nargs="+", default=[0.0, 0.005],
+    w.add_argument("--temperatures", type=_non_negative_float, nargs="+", default=list(plan["temperatures"]),
                    help="spin-bath temperatures of the runs (0: damped relaxation)")
-    w.add_argument("--steps", type=_positive_int, default=300, help="steps per run")
-    w.add_argument("--snapshots", type=_positive_int, default=12, help="snapshots per run (log-spaced in time)")
-    w.add_argument("--dt", type=_positive_float, default=0.2, help="time step")
-    w.add_argument("--alpha", type=_non_negative_float, default=1.0, help="Landau-Lifshitz damping")
-    w.add_argument("--tilt", type=_non_negative_float, default=0.05, help="random kick of every spin at the start")
-    w.add_argument("--seed", type=_count, default=0, help="base seed; run k uses seed + k")
+    w.add_argument("--steps", type=_positive_int, default=plan["steps"], help="steps per run")
+    w.add_argument("--snapshots", type=_positive_int, default=plan["snapshots"],
+                   help="snapshots per run (log-spaced in time)")
+    w.add_argument("--dt", type=_positive_float, default=plan["dt"], help="time step")
+    w.add_argument("--alpha", type=_non_negative_float, default=plan["alpha"], help="Landau-Lifshitz damping")
+    w.add_argument("--tilt", type=_non_negative_float, default=plan["tilt"],
+                   help="random kick of every spin at the start")
+    w.add_argument("--seed", type=_count, default=plan["seed"], help="base seed; run k uses seed + k")
     _add_worker_options(w)
     w.set_defaults(run=_generate_walls)
 
@@ -939,8 +962,11 @@ def add_commands(subparsers) -> None:
                    help="loss weight of a snapshot class (e.g. walls=3) or of a dataset folder's name; repeatable")
     t.add_argument("--out", required=True, help="model path without extension (writes .npz and .json)")
     t.add_argument("--cutoff", type=_positive_float, default=2.0, help="descriptor cutoff r_c (lattice spacings)")
+    t.add_argument("--pair-range", type=_positive_float, default=None, dest="pair_range",
+                   help="longest bond S_j.S_k among the neighbourhood's sites, up to 2 r_c (default: min(r_c, 2) "
+                        "triangular, min(r_c, 2.3) square); longer bonds let a site energy hold longer-range couplings")
     t.add_argument("--init", default=None, help="start from this model (a shipped model's name or a model path): "
-                   "its descriptor, scaler and weights; --cutoff is then not used")
+                   "its descriptor, scaler and weights; --cutoff and --pair-range are then not used")
     _add_training_options(t)
     t.add_argument("--quiet", action="store_true", help="no progress bar")
     t.set_defaults(run=_train)
@@ -1081,7 +1107,7 @@ def add_commands(subparsers) -> None:
     sp.set_defaults(run=_reproduce_strip_potentials)
     from .interface_studies import ENGINES, GROUPS, InterfacePlan
 
-    default = {name: f.default for name, f in InterfacePlan.__dataclass_fields__.items()}
+    default = _plan_defaults(InterfacePlan)
     im = _parser(runs, "interface-motion", help="driven strip: NEGF- and ML-driven motion of the metal-insulator "
                  "interface (Fig. 12)",
                  description="LL dynamics of the strip from a thermalized Neel state (3 columns next to the right lead\n"

@@ -17,20 +17,22 @@ __all__ = ["train_on_dataset", "evaluate_by_kind", "predictions_by_kind", "regio
            "check_one_ensemble", "field_cost"]
 
 
-def train_on_dataset(data, *, cutoff: float = 2.0, weights: dict | None = None, init=None, progress: bool = True,
-                     **hyperparameters):
-    """Fit a :class:`~spinlab.bp.BPModel` on the training split of one dataset or of several.
+def train_on_dataset(data, *, cutoff: float = 2.0, pair_range: float | None = None, weights: dict | None = None,
+                     init=None, progress: bool = True, **hyperparameters):
+    r"""Fit a :class:`~spinlab.bp.BPModel` on the training split of one dataset or of several.
 
     Every 4th task of each snapshot class is held out whole (``Dataset.split``).  Several datasets
     (a list) may sit on different lattices (a 12 x 12 set and walled tori, say); they must share the
     preset and the electrons' ensemble (``kT_el``), since all labels of one model describe one free
-    energy.  ``weights`` maps a snapshot class or a dataset's name to a loss weight (the product
-    applies; 1 where not given).  The descriptor is the symmetric one of the lattices' kind;
+    energy.  The descriptor is the symmetric one of the lattices' kind, with bonds
+    :math:`\mathbf S_j\cdot\mathbf S_k` among the neighbourhood's sites up to ``pair_range`` apart
+    (default: the descriptor's, min(cutoff, 2) on the triangular lattice).  ``weights`` maps a
+    snapshot class or a dataset's name to a loss weight (the product applies; 1 where not given).
     ``hyperparameters`` not given take :class:`~spinlab.bp.BPModel`'s defaults (the single source
     of training defaults).  ``init``, a fitted :class:`~spinlab.bp.BPModel`, is the starting point
-    (its descriptor, scaler and weights; ``cutoff`` is then not used): fine-tuning a model on new data.
-    Returns ``(model, report)``, the report holding the held-out errors per class (per ``"name/class"``
-    with several datasets).
+    (its descriptor, scaler and weights; ``cutoff`` and ``pair_range`` are then not used):
+    fine-tuning a model on new data.  Returns ``(model, report)``, the report holding the held-out
+    errors per class (per ``"name/class"`` with several datasets).
     """
     datasets = list(data) if isinstance(data, (list, tuple)) else [data]
     check_one_ensemble(datasets)
@@ -43,11 +45,14 @@ def train_on_dataset(data, *, cutoff: float = 2.0, weights: dict | None = None, 
     sample_weight = np.concatenate([snapshot_weights(train, weights or {}) for train in trains])
     lattices = [d.lattice for d in datasets]
     if init is None:
-        model = BPModel(SymmetricDescriptor(lattices[0].kind, cutoff), progress=progress, **hyperparameters)
+        model = BPModel(SymmetricDescriptor(lattices[0].kind, cutoff, pair_range), progress=progress, **hyperparameters)
     else:
         model = _continued(init, progress, hyperparameters)
     # one group is one lattice, and equal weights leave the training hash as without weights
-    model.fit([t.spins for t in trains], [t.fields for t in trains], lattice=lattices, sample_weight=sample_weight)
+    # energies only when they are fitted: without them the training hash stays what it always was
+    energies = [t.energies for t in trains] if model.energy_weight else None
+    model.fit([t.spins for t in trains], [t.fields for t in trains], energies, lattice=lattices,
+              sample_weight=sample_weight)
     held_out = {}
     for d, (_, held) in zip(datasets, splits):
         prefix = "" if len(datasets) == 1 else f"{d.name}/"

@@ -1,5 +1,6 @@
 """The command line: every user error is one line, found before any work is done or any file written."""
 
+import argparse
 import subprocess
 import sys
 import warnings
@@ -61,6 +62,19 @@ def test_every_option_has_help_and_shows_its_default():
         for option in options:
             block = text.split(option, 1)[1].split("\n  -", 1)[0]
             assert len(block.split()) > 1, f"{command} {option} has no help text"
+
+
+@pytest.mark.parametrize("command, plan_class", [("generate-walls", "WallDataPlan"), ("generate-driven", "StripPlan")])
+def test_data_commands_default_to_their_plans_defaults(command, plan_class):
+    from spinlab import cli, strip_data, wall_data
+
+    parser = argparse.ArgumentParser()
+    cli.add_commands(parser.add_subparsers())
+    args = parser.parse_args([command, "--out", "x"])
+    plan = getattr(wall_data if command == "generate-walls" else strip_data, plan_class)
+    assert cli._plan_from(plan, args) == plan()
+    changed = cli._plan_from(plan, parser.parse_args([command, "--out", "x", "--steps", "70", "--seed", "3"]))
+    assert (changed.steps, changed.seed) == (70, 3)
 
 
 def test_reproduce_writes_into_the_named_folder_never_into_the_package(tmp_path, monkeypatch):

@@ -9,6 +9,7 @@ import pytest
 from spinlab.__main__ import main
 from spinlab.bp import load_model
 from spinlab.datasets import DatasetPlan, generate, load_dataset
+from spinlab.descriptors import SymmetricDescriptor
 from spinlab.electrons import SDModel
 from spinlab.dynamics import SemiImplicitMidpoint
 from spinlab.lattice import SquareLattice, TriangularLattice
@@ -118,6 +119,30 @@ def test_train_command_writes_a_loadable_model_with_its_provenance(tiny_dataset,
     data = load_dataset(tiny_dataset)
     assert model.predict_fields(data.spins[0]).shape == (36, 3)  # on its training lattice by default
     assert "held_out" in capsys.readouterr().out
+
+
+def test_train_energy_weight_fits_the_labels_energies(tiny_dataset, tmp_path):
+    out = tmp_path / "model"
+    with pytest.warns(UserWarning):
+        assert main(["train", str(tiny_dataset), "--out", str(out), "--hidden", "6", "--epochs", "1", "--quiet",
+                     "--energy-weight", "100"]) == 0
+    model, (train, _) = load_model(out), load_dataset(tiny_dataset).split()
+    assert model.energy_weight == 100
+    assert model.trained_on(train.spins, train.fields, train.energies, lattice=train.lattice)
+    assert not model.trained_on(train.spins, train.fields, lattice=train.lattice)  # the energies were fitted
+
+
+def test_train_pair_range_gives_the_descriptor_longer_bonds(tiny_dataset, tmp_path, capsys):
+    out = tmp_path / "model"
+    argv = ["train", str(tiny_dataset), "--out", str(out), "--hidden", "6", "--epochs", "1", "--quiet"]
+    with pytest.warns(UserWarning):
+        assert main(argv + ["--pair-range", "3"]) == 0
+    descriptor = load_model(out).descriptor
+    assert descriptor.pair_range == 3 and descriptor.n_features > SymmetricDescriptor("triangular", 2.0).n_features
+    with pytest.raises(SystemExit):  # longer than the neighbourhood (2 r_c): one line, no model
+        main(argv[:3] + [str(tmp_path / "other")] + argv[4:] + ["--pair-range", "5"])
+    assert "pair_range must lie in [1, 2 cutoff]" in capsys.readouterr().err
+    assert not (tmp_path / "other.npz").exists()
 
 
 @pytest.mark.parametrize("kwargs, message", [

@@ -156,10 +156,14 @@ class Descriptor:
             self._bound[lattice] = (np.ascontiguousarray(table), source)
         return self._bound[lattice]
 
+    @property
+    def _n_products(self):
+        return len(self.pairs) + len(self._triples)
+
     def _products(self, lattice, spins, rows=slice(None)):
         """Products x (n, P) of the sites ``rows`` (a slice)."""
         table = self._binding(lattice)[0][rows]
-        x = np.empty((len(table), len(self.pairs) + len(self._triples)))
+        x = np.empty((len(table), self._n_products))
         kernels.products(table, spins, self.pairs, self._triples, x)
         return x
 
@@ -183,10 +187,14 @@ class Descriptor:
         return G if static is None else np.hstack([G, static[rows]])
 
     # -- the invariants layer: the identity here, overridden by the symmetric descriptor -------------------
-    def _invariants(self, x):
+    def _layer_input(self, x):
+        """What the invariants and their reverse both read, computed once per block from the products x."""
         return x
 
-    def _invariants_vjp(self, x, cotangent, out):
+    def _invariants(self, u):
+        return u
+
+    def _invariants_vjp(self, u, cotangent, out):
         out[:] = cotangent
 
     def _invariants_jvp(self, x, xdot):
@@ -196,7 +204,8 @@ class Descriptor:
     def features(self, lattice: Lattice, spins, bias=None) -> np.ndarray:
         """Features G (N, F) of every site (``bias``: the leads' (μ_L, μ_R), strip descriptor only)."""
         static = self._static(lattice, bias)
-        return self._append(self._invariants(self._products(lattice, self._check(lattice, spins))), static)
+        x = self._products(lattice, self._check(lattice, spins))
+        return self._append(self._invariants(self._layer_input(x)), static)
 
     def vjp(self, lattice: Lattice, spins, cotangent) -> np.ndarray:
         r"""Vector-Jacobian product :math:`\partial(\sum_i \bar G_i\cdot G_i)/\partial\mathbf S`, shape (N, 3).
@@ -208,14 +217,14 @@ class Descriptor:
         x = self._products(lattice, spins)
         xbar = np.empty_like(x)
         cotangent = np.asarray(cotangent, dtype=float)[:, : self.n_spin_features]
-        self._invariants_vjp(x, np.ascontiguousarray(cotangent), xbar)
+        self._invariants_vjp(self._layer_input(x), np.ascontiguousarray(cotangent), xbar)
         return self._products_vjp(lattice, spins, xbar)
 
     def jvp(self, lattice: Lattice, spins, tangent) -> np.ndarray:
         r"""Jacobian-vector product :math:`\sum_j (\partial G_i/\partial\mathbf S_j)\,\dot{\mathbf S}_j`, shape (N, F)."""
         spins = self._check(lattice, spins)
         table, _ = self._binding(lattice)
-        xdot = np.empty((lattice.n_sites, len(self.pairs) + len(self._triples)))
+        xdot = np.empty((lattice.n_sites, self._n_products))
         kernels.products_jvp(table, spins, np.ascontiguousarray(tangent, dtype=float), self.pairs, self._triples, xdot)
         Gdot = self._invariants_jvp(self._products(lattice, spins), xdot)
         return np.hstack([Gdot, np.zeros((len(Gdot), len(self.static_names)))]) if self.static_names else Gdot
@@ -239,13 +248,13 @@ class Descriptor:
         xbars = None
         for start in range(0, n, block_sites):
             rows = slice(start, min(n, start + block_sites))
-            x = self._products(lattice, spins, rows)
-            cotangents = site_cotangents(self._append(self._invariants(x), static, rows), rows)
+            u = self._layer_input(self._products(lattice, spins, rows))
+            cotangents = site_cotangents(self._append(self._invariants(u), static, rows), rows)
             if xbars is None:
-                xbars = [np.empty((n, x.shape[1])) for _ in cotangents]
+                xbars = [np.empty((n, self._n_products)) for _ in cotangents]
             for xbar, cotangent in zip(xbars, cotangents):
                 cotangent = np.asarray(cotangent, dtype=float)[:, : self.n_spin_features]
-                self._invariants_vjp(x, np.ascontiguousarray(cotangent), xbar[rows])
+                self._invariants_vjp(u, np.ascontiguousarray(cotangent), xbar[rows])
         return [self._products_vjp(lattice, spins, xbar) for xbar in xbars]
 
 
@@ -342,16 +351,21 @@ class SymmetricDescriptor(Descriptor):
         """All irrep components f (N, n_pairs), orbit by orbit (for plots and teaching)."""
         return self._rotated(self._products(lattice, self._check(lattice, spins)))
 
-    def _invariants(self, x):
+    def _layer_input(self, x):
+        """The irrep components f = U x and their reference vectors, shared by the invariants and their reverse."""
         f = self._rotated(x)
-        out = np.empty((len(x), self.n_spin_features))
-        kernels.invariants(f, self._references(f), *self._layer_args(), out)
+        return f, self._references(f)
+
+    def _invariants(self, u):
+        f, references = u
+        out = np.empty((len(f), self.n_spin_features))
+        kernels.invariants(f, references, *self._layer_args(), out)
         return out
 
-    def _invariants_vjp(self, x, cotangent, out):
-        f = self._rotated(x)
+    def _invariants_vjp(self, u, cotangent, out):
+        f, references = u
         fbar, rbar = np.empty_like(f), np.empty((len(f), len(self.irreps), 2))
-        kernels.invariants_vjp(f, self._references(f), cotangent, *self._layer_args(), fbar, rbar)
+        kernels.invariants_vjp(f, references, cotangent, *self._layer_args(), fbar, rbar)
         fbar += rbar.reshape(len(f), -1) @ self._summation.T
         self._rotated(fbar, transpose=True, out=out)
 
