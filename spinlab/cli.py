@@ -144,7 +144,7 @@ def _label(args) -> int:
             raise UsageError(f"{args.sources[0]} holds {n_sites} sites, not an L x L lattice: give --L")
     plan = LabelPlan(preset=args.preset, L=L, sources=tuple(args.sources), engine=args.engine, kT_el=args.kT_el,
                      mu=args.mu, moments=args.moments, probe_distance=None if args.exact_trace else args.probe_distance,
-                     every=args.every, per_shard=args.per_shard)
+                     every=args.every, per_shard=args.per_shard, perturbation=args.perturbation, seed=args.seed)
     return _run_plan(plan, args)
 
 
@@ -328,12 +328,15 @@ def _reproduce_locality(args) -> int:
     if max(args.radii) >= args.L / 2:
         raise UsageError(f"radii must stay below L/2 = {args.L / 2:g} (the torus wraps beyond), got {max(args.radii)}")
     arrays, summary = reproduce.locality(args.preset, L=args.L, radii=args.radii, temperatures=args.temperatures,
-                                         steps=args.steps)
+                                         steps=args.steps, dt=args.dt, alpha=args.alpha, kT_el=args.kT_el,
+                                         quench_times=args.quench_times, fixed_mu=args.fixed_mu)
     _write(_results_path(args, f"locality-{args.preset}.npz"), arrays,
            {**summary, "kind": "locality", "command": command_line(args.argv)})
     print("share of H_perp from beyond R, R = " + ", ".join(f"{R:g}" for R in args.radii))
     for name in summary["classes"]:
         print(f"{name:>16}: " + ", ".join(f"{v:.3f}" for v in arrays[f"{name}/share"]))
+        if args.fixed_mu:
+            print(f"{'at fixed mu':>16}: " + ", ".join(f"{v:.3f}" for v in arrays[f"{name}/share-fixed-mu"]))
     return 0
 
 
@@ -950,6 +953,10 @@ def add_commands(subparsers) -> None:
                         help="KPM with one probe per site and spin (exact trace; costly)")
     b.add_argument("--every", type=_positive_int, default=1, help="label every n-th configuration of each source")
     b.add_argument("--per-shard", type=_positive_int, default=4, dest="per_shard", help="configurations per shard")
+    b.add_argument("--perturbation", type=_non_negative_float, default=0.0,
+                   help="label copies turned by random angles of this rms (radians per transverse axis) instead: "
+                        "states just off the trajectories")
+    b.add_argument("--seed", type=_count, default=0, help="seed of the perturbations")
     _add_worker_options(b)
     b.set_defaults(run=_label)
 
@@ -1001,14 +1008,22 @@ def add_commands(subparsers) -> None:
     t.add_argument("--steps", type=_positive_int, default=3000, help="steps of dt = 0.1 per temperature")
     _add_output_options(t)
     t.set_defaults(run=_reproduce_chiral_order)
-    g = _parser(runs, "locality", help="how far ED fields reach, for random and thermal spins")
+    g = _parser(runs, "locality", help="how far ED fields reach, for random, thermal and quench spins")
     g.add_argument("preset", nargs="?", default="tetrahedral", choices=presets, help="parameter set")
     g.add_argument("--L", type=_positive_int, default=18, help="ED on the L x L lattice")
     g.add_argument("--radii", type=_positive_float, nargs="+", default=[2.0, 3.0, 4.0, 5.0],
                    help="R in lattice spacings: spins farther than R are replaced")
     g.add_argument("--temperatures", type=_positive_float, nargs="+", default=[0.005, 0.01, 0.02],
                    help="kT of the thermal classes (two ED Langevin states each)")
-    g.add_argument("--steps", type=_positive_int, default=300, help="ED Langevin steps of dt = 0.1 from the ideal order")
+    g.add_argument("--steps", type=_positive_int, default=300, help="ED Langevin steps from the ideal order")
+    g.add_argument("--quench-times", type=_positive_float, nargs="*", default=[],
+                   help="add a class of quench states at each of these times (ED-driven damped runs from random spins)")
+    g.add_argument("--dt", type=_positive_float, default=0.1, help="time step of the Langevin runs and quenches")
+    g.add_argument("--alpha", type=_positive_float, default=1.0, help="Landau-Lifshitz damping of the runs")
+    g.add_argument("--kT-el", type=_non_negative_float, default=0.0,
+                   help="electronic temperature (0: canonical T = 0; the preset's N_e in either case)")
+    g.add_argument("--fixed-mu", action="store_true",
+                   help="measure every class a second time at fixed chemical potential (no global N_e constraint)")
     _add_output_options(g)
     g.set_defaults(run=_reproduce_locality)
     k = _parser(runs, "kpm-accuracy", help="expansion, probing and ensemble errors of KPM fields against ED",

@@ -27,7 +27,7 @@ from __future__ import annotations
 import json
 import os
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import asdict, dataclass, field
+from dataclasses import MISSING, asdict, dataclass, field, fields
 from multiprocessing import get_context
 from pathlib import Path
 
@@ -39,7 +39,7 @@ from .electrons import KPMModel, SDModel
 from .io import load_npz, save_npz, write_json_atomic
 from .lattice import Lattice
 from .presets import get_preset
-from .spins import TEXTURES, random_spins
+from .spins import TEXTURES, perturbed, random_spins
 from .trajectory import run
 
 __all__ = ["DatasetPlan", "LabelPlan", "Dataset", "generate", "load_dataset", "run_task", "KINDS", "ENGINES",
@@ -216,6 +216,13 @@ class LabelPlan:
         Label every ``every``-th configuration of each source.
     per_shard : int
         Configurations per shard (the unit of resumption and of parallel work).
+    perturbation : float
+        With ``perturbation > 0`` each chosen configuration is replaced by a copy whose spins are
+        turned by Gaussian angles of this rms (radians per transverse axis, :func:`~spinlab.spins.perturbed`):
+        states just off a trajectory, whose fields tell the model how the torque changes when the
+        spins leave it.
+    seed : int
+        Seeds the perturbations, with the source's and the configuration's index.
     """
 
     preset: str
@@ -228,6 +235,8 @@ class LabelPlan:
     probe_distance: float | str | None = "auto"
     every: int = 1
     per_shard: int = 4
+    perturbation: float = 0.0
+    seed: int = 0
     kind: str = "labelled"
 
     def __post_init__(self):
@@ -235,6 +244,8 @@ class LabelPlan:
         if self.engine not in ENGINES:
             raise ValueError(f"unknown engine {self.engine!r}; choose from {', '.join(sorted(ENGINES))}")
         require_integers(self, ("every", "per_shard"), 1)
+        require_integers(self, ("seed",), 0)
+        require_non_negative(self, ("perturbation",))
         object.__setattr__(self, "sources", tuple(str(source) for source in self.sources))
         if not self.sources:
             raise ValueError("give at least one source of configurations")
@@ -257,7 +268,7 @@ class LabelPlan:
             chosen = list(range(0, len(spins), self.every))
             for start in range(0, len(chosen), self.per_shard):
                 tasks.append({"name": f"labelled-{s:02d}-{start:05d}", "kind": "labelled", "source": source,
-                              "indices": chosen[start:start + self.per_shard]})
+                              "source_index": s, "indices": chosen[start:start + self.per_shard]})
         return [dict(t, plan=asdict(self)) for t in tasks]
 
 
@@ -310,6 +321,9 @@ def run_task(task: dict) -> dict:
     n = model.n_sites
     if task["kind"] == "labelled":
         spins, times = read_configurations(task["source"], task["indices"])
+        if plan.get("perturbation", 0.0) > 0:
+            spins = np.stack([perturbed(s, plan["perturbation"], [plan["seed"], task["source_index"], k])
+                              for s, k in zip(spins, task["indices"])])
     elif task["kind"] == "random":
         rng = np.random.default_rng(task["seed"])
         spins = np.stack([random_spins(n, rng) for _ in range(task["count"])])
@@ -355,7 +369,9 @@ def generate(plan, directory, *, workers: int | None = None, client=None, progre
     directory = Path(directory)
     plan_file = directory / "plan.json"
     if plan_file.exists():
-        existing = json.loads(plan_file.read_text())
+        # a plan written before an option existed is the plan with that option's default
+        defaults = json.loads(json.dumps({f.name: f.default for f in fields(plan) if f.default is not MISSING}))
+        existing = {**defaults, **json.loads(plan_file.read_text())}
         if existing != json.loads(json.dumps(asdict(plan))):
             differ = sorted(k for k, v in asdict(plan).items() if json.loads(json.dumps(v)) != existing.get(k))
             raise ValueError(f"{directory} holds a dataset of another plan (differs in {', '.join(differ)}); "

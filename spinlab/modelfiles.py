@@ -27,7 +27,8 @@ def model_paths(path) -> tuple[Path, Path]:
     base = Path(path)
     if base.suffix in (".npz", ".json"):
         base = base.with_suffix("")
-    return base.with_suffix(".npz"), base.with_suffix(".json")
+    # appended, not with_suffix: a name with a dot of its own (model-rc2.3) keeps it
+    return base.with_name(base.name + ".npz"), base.with_name(base.name + ".json")
 
 
 def scaler_state(scaler: StandardScaler) -> dict:

@@ -212,22 +212,33 @@ def chirality_vs_temperature(model, temperatures, *, L: int = 24, steps: int = 2
 
 def locality(preset: str, *, L: int = 18, radii=(2.0, 3.0, 4.0, 5.0), temperatures=(0.005, 0.01, 0.02),
              steps: int = 300, seeds=(11, 12), centres=None, dt: float = 0.1, alpha: float = 1.0,
+             kT_el: float = 0.0, quench_times=(), fixed_mu: bool = False,
              progress: bool = True) -> tuple[dict, dict]:
-    """How far the ED exchange field reaches, for disordered and for thermal spins.
+    """How far the ED exchange field reaches, for disordered, thermal and quench states.
 
-    Each class holds two configurations: random spins (``random_spins(N, seed)``), or the
-    end states of ED-driven Langevin runs of ``steps`` from the ideal order at one
-    temperature.  For every radius R, :func:`~spinlab.electrons.field_locality` replaces the
-    spins beyond R of each configuration by those of the other one of its class, at every
-    site of ``centres`` (default: 16 sites N/16 apart): the share of the transverse field
-    that a model seeing only R cannot know *within that class*.  A force field with cutoff
-    r_c sees R = 2 r_c.
+    Each class holds two configurations: random spins (``random_spins(N, seed)``), the end
+    states of ED-driven Langevin runs of ``steps`` from the ideal order at one temperature, or,
+    for each of ``quench_times``, the states at that time of two ED-driven damped quenches
+    (spin temperature 0) from random spins.  For every radius R,
+    :func:`~spinlab.electrons.field_locality` replaces the spins beyond R of each configuration
+    by those of the other one of its class, at every site of ``centres`` (default: 16 sites N/16
+    apart): the share of the transverse field that a model seeing only R cannot know *within
+    that class*.  A force field with cutoff r_c sees R = 2 r_c.
+
+    The electrons hold the preset's N_e at ``kT_el``.  A fixed particle number is itself
+    non-local: replacing far spins moves the Fermi level of the whole system.  With
+    ``fixed_mu`` each class is measured a second time at fixed μ (the mean of its two states'
+    chemical potentials), where no such global constraint acts (``{class}/share-fixed-mu``).
     Returns ``(arrays, summary)`` for :func:`spinlab.io.save_npz`: per class its
     two states and the shares at ``radii``.
     """
     if len(seeds) != 2:
         raise ValueError(f"each class needs two configurations: pass two seeds, got {seeds!r}")
-    ed = SDModel.from_preset(preset, L)
+    quench_times = sorted(float(t) for t in quench_times)
+    steps_at = [int(round(t / dt)) for t in quench_times]
+    if any(abs(t - n * dt) > 1e-9 * max(1.0, t) for t, n in zip(quench_times, steps_at)):
+        raise ValueError(f"quench times must be multiples of dt = {dt:g}, got {quench_times}")
+    ed = SDModel.from_preset(preset, L, kT_el=kT_el)
     lattice = ed.lattice
     if centres is None:
         centres = range(0, lattice.n_sites, max(1, lattice.n_sites // 16))[:16]
@@ -238,12 +249,27 @@ def locality(preset: str, *, L: int = 18, radii=(2.0, 3.0, 4.0, 5.0), temperatur
         trajectory = run(TEXTURES[get_preset(preset).texture](lattice), ed, SemiImplicitMidpoint(dt, alpha, kT=kT), steps,
                          record_every=steps, seed=seed, progress=False)
         states.setdefault(f"thermal-{kT:g}", []).append(trajectory.final_spins)
-    arrays = {}
+    if quench_times:
+        for seed in tqdm(seeds, desc=f"ED quenches {L}x{L}", disable=not progress):
+            state, done = random_spins(lattice.n_sites, seed), 0
+            for t, n in zip(quench_times, steps_at):
+                if n > done:
+                    state = run(state, ed, SemiImplicitMidpoint(dt, alpha), n - done, record_every=n - done,
+                                progress=False).final_spins
+                    done = n
+                states.setdefault(f"quench-{t:g}", []).append(state)
+    arrays, mu = {}, {}
     for name, (a, b) in states.items():
         arrays[f"{name}/states"] = np.stack([a, b])
         arrays[f"{name}/share"] = np.array([mutual_locality(ed, a, b, R, centres) for R in radii])
+        if fixed_mu:
+            mu[name] = 0.5 * (ed.solve(a).mu + ed.solve(b).mu)
+            at_mu = SDModel.from_preset(preset, L, kT_el=kT_el, mu=mu[name])
+            arrays[f"{name}/share-fixed-mu"] = np.array([mutual_locality(at_mu, a, b, R, centres) for R in radii])
     summary = {"preset": preset, "L": L, "radii": list(radii), "temperatures": list(temperatures), "steps": steps,
                "seeds": list(seeds), "centres": list(centres), "dt": dt, "alpha": alpha, "classes": list(states)}
+    if kT_el or quench_times or fixed_mu:  # the shipped tetrahedral result predates these options
+        summary.update(kT_el=kT_el, quench_times=quench_times, fixed_mu=mu)
     return arrays, summary
 
 

@@ -13,6 +13,7 @@ __all__ = [
     "as_spins",
     "transverse",
     "random_spins",
+    "perturbed",
     "ferromagnet",
     "neel",
     "three_sublattice",
@@ -82,6 +83,16 @@ def random_spins(n_sites: int, seed=None) -> np.ndarray:
     rng = np.random.default_rng(seed)
     s = rng.standard_normal((n_sites, 3))
     return s / np.linalg.norm(s, axis=1, keepdims=True)
+
+
+def perturbed(spins, angle: float, rng) -> np.ndarray:
+    """The spins turned by small random angles: Gaussian kicks of rms ``angle`` (radians) along each of
+    the two axes transverse to each spin, then renormalized (``rng``: a seed or a Generator)."""
+    spins = np.asarray(spins, float)
+    kick = np.random.default_rng(rng).normal(scale=angle, size=spins.shape)
+    kick -= np.sum(kick * spins, axis=1, keepdims=True) * spins
+    moved = spins + kick
+    return moved / np.linalg.norm(moved, axis=1, keepdims=True)
 
 
 def ferromagnet(lattice, direction=(0.0, 0.0, 1.0)) -> np.ndarray:

@@ -24,24 +24,15 @@ from .datasets import require_integers, require_non_negative
 from .dynamics import SemiImplicitMidpoint
 from .electrons import NEGFModel
 from .lattice import Strip
-from .spins import ferromagnet, neel, random_spins
+from .spins import ferromagnet, neel, perturbed, random_spins
 from .trajectory import run
 
-__all__ = ["StripElectrons", "StripPlan", "thermal_neel", "tilted", "tilted_ferromagnet", "run_strip_task", "START_STATES"]
-
-
-def tilted(spins, angle: float, rng) -> np.ndarray:
-    """The spins rotated by small random angles: Gaussian tilts of rms ``angle`` (radians) per transverse axis."""
-    spins = np.asarray(spins, float)
-    kick = rng.normal(scale=angle, size=spins.shape)
-    kick -= np.sum(kick * spins, axis=1, keepdims=True) * spins
-    moved = spins + kick
-    return moved / np.linalg.norm(moved, axis=1, keepdims=True)
+__all__ = ["StripElectrons", "StripPlan", "thermal_neel", "tilted_ferromagnet", "run_strip_task", "START_STATES"]
 
 
 def thermal_neel(lattice: Strip, tilt: float, disturbed: int, rng) -> np.ndarray:
     """Néel order with random tilts of rms ``tilt``, the ``disturbed`` columns next to the right lead random."""
-    spins = tilted(neel(lattice), tilt, rng)
+    spins = perturbed(neel(lattice), tilt, rng)
     edge = lattice.coords[:, 0] >= lattice.Lx - disturbed
     spins[edge] = random_spins(int(edge.sum()), rng)
     return spins
@@ -49,7 +40,7 @@ def thermal_neel(lattice: Strip, tilt: float, disturbed: int, rng) -> np.ndarray
 
 def tilted_ferromagnet(lattice: Strip, tilt: float, disturbed: int, rng) -> np.ndarray:
     """A ferromagnet along z with random tilts of rms ``tilt`` (``disturbed`` is not used)."""
-    return tilted(ferromagnet(lattice), tilt, rng)
+    return perturbed(ferromagnet(lattice), tilt, rng)
 
 
 #: The starting states of the runs, by name.
@@ -160,7 +151,7 @@ def run_strip_task(task: dict) -> dict:
                      SemiImplicitMidpoint(plan.dt, plan.alpha, kT=plan.kT), every * plan.snapshots,
                      record_every=every, seed=noise_rng, store=task.get("store"), progress=False)
     spins, times = np.asarray(trajectory.spins)[1:], np.asarray(trajectory.times)[1:]
-    copies = [tilted(s, plan.perturbation, kick_rng) for s in spins for _ in range(plan.perturbations)]
+    copies = [perturbed(s, plan.perturbation, kick_rng) for s in spins for _ in range(plan.perturbations)]
     spins = np.concatenate([spins, np.array(copies).reshape(-1, *spins.shape[1:])])
     times = np.concatenate([times, np.repeat(times, plan.perturbations)])
     states = [model.solve(s) for s in spins]

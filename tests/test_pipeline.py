@@ -2,6 +2,7 @@
 
 import json
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -119,6 +120,13 @@ def test_train_command_writes_a_loadable_model_with_its_provenance(tiny_dataset,
     data = load_dataset(tiny_dataset)
     assert model.predict_fields(data.spins[0]).shape == (36, 3)  # on its training lattice by default
     assert "held_out" in capsys.readouterr().out
+
+
+def test_a_model_name_with_a_dot_keeps_it():
+    from spinlab.modelfiles import model_paths
+
+    assert model_paths("runs/m-rc2.3") == (Path("runs/m-rc2.3.npz"), Path("runs/m-rc2.3.json"))
+    assert model_paths("runs/m.npz") == model_paths("runs/m.json") == (Path("runs/m.npz"), Path("runs/m.json"))
 
 
 def test_train_energy_weight_fits_the_labels_energies(tiny_dataset, tmp_path):
@@ -244,6 +252,35 @@ def test_ed_labels_given_configurations_like_generated_ones(tmp_path):
     assert data.times.tolist() == [1.0, 2.0] and np.all(data.gaps > 0)
 
 
+def test_perturbed_labels_are_ed_fields_of_seeded_copies_near_the_configurations(tmp_path):
+    configurations = np.stack([random_spins(36, 20 + k) for k in range(3)])
+    np.savez(tmp_path / "c.npz", spins=configurations)
+    args = ["label", str(tmp_path / "c.npz"), "--preset", "120-degree", "--engine", "ed", "--kT-el", "0.01",
+            "--perturbation", "0.1", "--seed", "5", "--workers", "1", "--per-shard", "2"]
+    assert main(args + ["--out", str(tmp_path / "o")]) == 0
+    data = load_dataset(tmp_path / "o")
+    angle = np.arccos(np.clip(np.sum(data.spins * configurations, axis=2), -1, 1))
+    assert 0.05 < np.sqrt(np.mean(angle**2)) / np.sqrt(2) < 0.2  # rms 0.1 per transverse axis
+    ed = SDModel.from_preset("120-degree", 6, kT_el=0.01)
+    np.testing.assert_allclose(data.fields, ed.exchange_field(data.spins), atol=1e-12)
+    assert main(args + ["--out", str(tmp_path / "again")]) == 0  # seeded: the same copies
+    np.testing.assert_array_equal(load_dataset(tmp_path / "again").spins, data.spins)
+    other = [a if a != "5" else "6" for a in args]
+    assert main(other + ["--out", str(tmp_path / "other")]) == 0
+    assert not np.allclose(load_dataset(tmp_path / "other").spins, data.spins)
+
+
+def test_a_plan_written_before_an_option_existed_is_the_plan_with_its_default(tmp_path):
+    np.savez(tmp_path / "c.npz", spins=random_spins(36, 1)[None])
+    args = ["label", str(tmp_path / "c.npz"), "--preset", "120-degree", "--engine", "ed", "--kT-el", "0.01",
+            "--workers", "1", "--out", str(tmp_path / "o")]
+    assert main(args) == 0
+    plan = json.loads((tmp_path / "o" / "plan.json").read_text())
+    del plan["perturbation"], plan["seed"]
+    (tmp_path / "o" / "plan.json").write_text(json.dumps(plan))
+    assert main(args) == 0  # completes, not "another plan"
+
+
 def test_labelling_refuses_configurations_of_another_lattice(tmp_path, capsys):
     np.savez(tmp_path / "c.npz", spins=random_spins(35, 0)[None])
     with pytest.raises(SystemExit):
@@ -264,6 +301,26 @@ def test_timestep_study_records_common_times_and_resumes(tmp_path):
     np.testing.assert_array_equal(again["0.04/3/final"], arrays["0.04/3/final"])
     with pytest.raises(ValueError, match="multiple of dt"):
         timestep_study("double-exchange", L=6, dts=(0.03,), t_max=0.4, n_records=5, progress=False)
+
+
+def test_locality_quench_classes_hold_the_quench_states_and_a_fixed_mu_share():
+    from spinlab.reproduce import locality, mutual_locality
+
+    kwargs = dict(L=8, radii=(2.0, 3.0), temperatures=(), quench_times=(1.0, 0.5), dt=0.05, alpha=0.5, kT_el=0.005,
+                  fixed_mu=True, progress=False)
+    arrays, summary = locality("double-exchange", **kwargs)
+    assert summary["classes"] == ["random", "quench-0.5", "quench-1"] and summary["quench_times"] == [0.5, 1.0]
+    ed = SDModel.from_preset("double-exchange", 8, kT_el=0.005)
+    quenched = run(random_spins(64, 12), ed, SemiImplicitMidpoint(0.05, 0.5), 20, record_every=20, progress=False)
+    np.testing.assert_allclose(arrays["quench-1/states"][1], quenched.final_spins, atol=1e-12)
+    a, b = arrays["quench-1/states"]
+    mu = summary["fixed_mu"]["quench-1"]
+    assert mu == pytest.approx(0.5 * (ed.solve(a).mu + ed.solve(b).mu))
+    at_mu = SDModel.from_preset("double-exchange", 8, kT_el=0.005, mu=mu)
+    assert arrays["quench-1/share-fixed-mu"][1] == pytest.approx(mutual_locality(at_mu, a, b, 3.0, summary["centres"]))
+    assert arrays["quench-1/share"][0] == pytest.approx(mutual_locality(ed, a, b, 2.0, summary["centres"]))
+    with pytest.raises(ValueError, match="multiples of dt"):
+        locality("double-exchange", **{**kwargs, "quench_times": (0.07,)})
 
 
 def test_effective_exponents_follow_a_crossover_between_two_power_laws():

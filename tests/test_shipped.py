@@ -151,6 +151,31 @@ def test_tetrahedral_fields_are_local_for_thermal_spins_and_not_for_random_ones(
     assert fresh == pytest.approx(arrays[f"{thermal[-1]}/share"][four], rel=1e-9)
 
 
+def test_double_exchange_fields_are_local_on_quench_states_but_not_on_random_ones():
+    """The evidence behind chapter 9's reading of the model's error: on quench states past the early
+    disorder (t >= 20) the spins beyond R = 2 r_c = 4.6 of the shipped model carry a few percent of the
+    torque, at fixed N_e and at fixed mu alike; on random spins a fifth or more."""
+    arrays, meta = load_npz(DATA_DIR / "locality-double-exchange.npz")
+    assert meta["command"].startswith("spinlab reproduce locality double-exchange") and meta["L"] >= 16
+    radii = list(meta["radii"])
+    at = radii.index(4.6)
+    late = [f"quench-{t:g}" for t in meta["quench_times"] if t >= 20]
+    assert len(late) >= 2
+    for name in late:
+        for share in (arrays[f"{name}/share"], arrays[f"{name}/share-fixed-mu"]):
+            assert share[0] > 0.2 and share[at] < 0.05, (name, share)
+        fixed = arrays[f"{name}/share-fixed-mu"][radii.index(3.0):]
+        assert np.all(np.diff(fixed) <= 0), (name, fixed)  # no global constraint: the share falls with R
+    assert arrays["random/share"][at] > 0.15 and arrays["random/share-fixed-mu"][at] > 0.15
+    # recompute two entries from the stored states with fresh ED fields, at fixed N_e and at fixed mu
+    ed = SDModel.from_preset("double-exchange", meta["L"], kT_el=meta["kT_el"])
+    a, b = arrays[f"{late[0]}/states"]
+    assert mutual_locality(ed, a, b, 4.6, meta["centres"]) == pytest.approx(arrays[f"{late[0]}/share"][at], rel=1e-9)
+    at_mu = SDModel.from_preset("double-exchange", meta["L"], kT_el=meta["kT_el"], mu=meta["fixed_mu"][late[0]])
+    assert mutual_locality(at_mu, a, b, 4.6, meta["centres"]) == pytest.approx(
+        arrays[f"{late[0]}/share-fixed-mu"][at], rel=1e-9)
+
+
 def test_coarsening_domain_sizes_and_growth_exponent():
     arrays, meta = load_npz(DATA_DIR / "coarsening.npz")
     assert meta["command"].startswith("spinlab reproduce coarsening")

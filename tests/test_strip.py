@@ -10,8 +10,8 @@ from spinlab.datasets import generate, load_dataset
 from spinlab.descriptors import StripDescriptor
 from spinlab.heisenberg import HeisenbergModel
 from spinlab.lattice import Strip
-from spinlab.spins import neel, random_spins, transverse
-from spinlab.strip_data import StripPlan, thermal_neel, tilted
+from spinlab.spins import neel, perturbed, random_spins, transverse
+from spinlab.strip_data import StripPlan, thermal_neel
 from spinlab.strip_studies import MODELS, split_driven, strip_potentials_study, strip_regions, train_strip_model
 
 TINY = dict(Lx=12, Ly=6, mu_rights=(-3.6, -3.35, -3.28, -3.28), bridge_mu_rights=(-3.28,), steps=8, snapshots=2)
@@ -45,7 +45,7 @@ def test_runs_start_from_a_disturbed_neel_state_or_a_metallic_bridge():
     x = lattice.coords[:, 0]
     order = np.sum(spins * neel(lattice), axis=1)
     assert np.all(order[x < 9] > 0.9) and np.mean(order[x >= 9]) < 0.6
-    np.testing.assert_allclose(np.linalg.norm(tilted(spins, 0.1, np.random.default_rng(1)), axis=1), 1.0)
+    np.testing.assert_allclose(np.linalg.norm(perturbed(spins, 0.1, np.random.default_rng(1)), axis=1), 1.0)
     tasks = StripPlan(**TINY).tasks()
     assert [t["start"] for t in tasks] == ["neel"] * 4 + ["bridge"]
     assert len({t["name"] for t in tasks}) == len(tasks)
