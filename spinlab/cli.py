@@ -148,6 +148,20 @@ def _label(args) -> int:
     return _run_plan(plan, args)
 
 
+def _quench(args) -> int:
+    from .datasets import model_quenches
+
+    get_preset(args.preset).check_size(args.L)
+    from .models import SHIPPED, load_shipped
+
+    model = load_shipped(args.model) if args.model in SHIPPED else _model_for(args.preset, args.model)
+    paths = model_quenches(model, args.preset, args.L, args.seeds, args.steps, args.out, dt=args.dt,
+                           alpha=args.alpha, n_records=args.records)
+    print(f"{len(paths)} quenches in {args.out}; label them with: spinlab label {args.out}/quench-L{args.L}-seed* "
+          f"--preset {args.preset} --engine ed --out DATA")
+    return 0
+
+
 def _run_plan(plan, args) -> int:
     """Generate (or complete) a dataset on local workers or the Dask cluster at ``--scheduler``."""
     from .datasets import generate
@@ -959,6 +973,21 @@ def add_commands(subparsers) -> None:
     b.add_argument("--seed", type=_count, default=0, help="seed of the perturbations")
     _add_worker_options(b)
     b.set_defaults(run=_label)
+
+    q = _parser(subparsers, "quench", help="model-driven damped quenches from random spins, to be labelled",
+                description="Damped quenches from random spins driven by a force field, one resumable store per seed:\n"
+                            "the states the model itself visits, for `spinlab label` and another round of training.")
+    q.add_argument("model", nargs="?", default=None,
+                   help="model path, or a shipped model's name (default: the preset's shipped model)")
+    q.add_argument("--preset", required=True, choices=presets, help="parameter set (lattice)")
+    q.add_argument("--out", required=True, help="folder of the stores (an interrupted run continues)")
+    q.add_argument("--L", type=_positive_int, default=16, help="L x L lattice")
+    q.add_argument("--seeds", type=_count, nargs="+", required=True, help="random starting states, one run each")
+    q.add_argument("--steps", type=_positive_int, default=2000, help="steps per quench")
+    q.add_argument("--dt", type=_positive_float, default=0.05, help="time step")
+    q.add_argument("--alpha", type=_positive_float, default=0.5, help="Landau-Lifshitz damping")
+    q.add_argument("--records", type=_positive_int, default=40, help="log-spaced records per quench (and step 0)")
+    q.set_defaults(run=_quench)
 
     t = _parser(subparsers, "train", help="train a BP model on a generated dataset",
                 description="Train a Behler-Parrinello model on the fields of a dataset. Every 4th task of each "

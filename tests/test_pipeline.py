@@ -281,6 +281,31 @@ def test_a_plan_written_before_an_option_existed_is_the_plan_with_its_default(tm
     assert main(args) == 0  # completes, not "another plan"
 
 
+def test_model_quenches_are_resumable_stores_of_the_models_own_dynamics_ready_for_labels(tmp_path, capsys):
+    from spinlab.models import load_shipped
+    from spinlab.trajectory import open_trajectory
+
+    args = ["quench", "double-exchange", "--preset", "double-exchange", "--L", "8", "--seeds", "3", "4",
+            "--steps", "20", "--records", "5", "--out", str(tmp_path / "q")]
+    assert main(args) == 0
+    assert "spinlab label" in capsys.readouterr().out
+    store = open_trajectory(tmp_path / "q" / "quench-L8-seed4")
+    lattice = SquareLattice(8)
+    direct = run(random_spins(64, 4), load_shipped("double-exchange").bind(lattice), SemiImplicitMidpoint(0.05, 0.5),
+                 20, record_every=20, progress=False)
+    np.testing.assert_allclose(store.final_spins, direct.final_spins, atol=1e-12)
+    assert store.times[0] == 0 and np.isclose(store.times[-1], 1.0) and len(store) >= 5
+    assert main(args) == 0  # finished stores are read, not rerun
+    assert main(["label", str(tmp_path / "q" / "quench-L8-seed3"), "--preset", "double-exchange", "--engine", "ed",
+                 "--kT-el", "0.005", "--workers", "1", "--out", str(tmp_path / "labels")]) == 0
+    data = load_dataset(tmp_path / "labels")
+    assert len(data) == len(store) and data.lattice.kind == "square"
+    with pytest.raises(SystemExit):  # a square-lattice model cannot drive the triangular preset
+        main(["quench", "double-exchange", "--preset", "tetrahedral", "--L", "12", "--seeds", "1", "--out",
+              str(tmp_path / "bad")])
+    assert "square lattice" in capsys.readouterr().err
+
+
 def test_labelling_refuses_configurations_of_another_lattice(tmp_path, capsys):
     np.savez(tmp_path / "c.npz", spins=random_spins(35, 0)[None])
     with pytest.raises(SystemExit):
