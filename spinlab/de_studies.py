@@ -91,14 +91,17 @@ def benchmark_quenches(model, L: int, seeds, steps: int, *, kT_el: float = 0.005
                        work=None, progress: bool = True):
     """ED- and ML-driven quenches on an L x L lattice from the same random states, and the model's
     accuracy along the ED trajectories (held-out whole trajectories when the seeds are not the
-    training set's).
+    training set's).  With ``work`` every run streams to a resumable store there; the ED runs do not
+    depend on the model, so a second model benchmarked in the same folder reuses them.
 
     ED is quasi-canonical at ``kT_el`` (the electrons of the training data); the model is bound to
     the same lattice.  Returns ``(arrays, summary)``: per method and seed the observables against
     ``times``; per ED record the model's field and torque errors relative to the spread (``accuracy/*``);
     ``n_parity`` random (ED, ML) pairs of torque and field components from the records after the first
-    ``early`` of the time (``parity/*``).  The summary holds the NN-correlation plateau of each seed
-    with its mean and spread, and the errors before and after ``early`` t_max.
+    ``early`` of the time (``parity/*``); the same on the states of the model's own quenches
+    (``accuracy_own/*``, ``parity_own/*``), where ML-driven dynamics may leave the states it was
+    trained on.  The summary holds the NN-correlation plateau of each seed with its mean and spread,
+    and both errors before and after ``early`` t_max (``accuracy``, ``accuracy_own``).
     """
     ed = SDModel.from_preset("double-exchange", L, kT_el=kT_el)
     lattice = ed.lattice
@@ -106,39 +109,42 @@ def benchmark_quenches(model, L: int, seeds, steps: int, *, kT_el: float = 0.005
     arrays, summary = {}, {"L": L, "seeds": [int(s) for s in seeds], "steps": steps, "dt": dt, "alpha": alpha,
                            "kT_el": kT_el, "plateau": {}, "early": early}
     runs = [(name, seed) for seed in seeds for name in providers]
-    ed_states = []
+    states = {name: [] for name in providers}
     for name, seed in tqdm(runs, desc=f"ED vs ML quenches {L}x{L}", disable=not progress):
-        store = None if work is None else Path(work) / f"benchmark-{name}-L{L}-seed{seed}"
+        # the model's runs are named by its fingerprint, so models compared in one folder share the ED runs
+        tag = "ed" if name == "ed" else f"ml-{model.fingerprint()}"
+        store = None if work is None else Path(work) / f"benchmark-{tag}-L{L}-seed{seed}"
         result = phase_separation_quench(providers[name], lattice, steps, seed=seed, dt=dt, alpha=alpha,
-                                         n_records=n_records, store=store, keep_spins=name == "ed",
-                                         progress=False)
+                                         n_records=n_records, store=store, keep_spins=True, progress=False)
         arrays["times"] = result["times"]
         arrays[f"{name}/{seed}/final"] = result["final"]
         for key in OBSERVABLES:
             arrays[f"{name}/{seed}/{key}"] = result[key]
-        if name == "ed":
-            ed_states.append(result["spins"])
+        states[name].append(result["spins"])
     for name in providers:
         summary["plateau"][name] = _spread([plateau(arrays["times"], arrays[f"{name}/{s}/nn_correlation"])
                                             for s in seeds])
-    arrays_acc, summary["accuracy"] = _accuracy_along(ed, providers["ml"], np.stack(ed_states), arrays["times"],
-                                                      early, n_parity)
-    arrays.update(arrays_acc)
+    for tag, name in (("", "ed"), ("_own", "ml")):
+        arrays_acc, summary[f"accuracy{tag}"] = _accuracy_along(ed, providers["ml"], np.stack(states[name]),
+                                                                arrays["times"], early, n_parity, tag=tag)
+        arrays.update(arrays_acc)
     return arrays, summary
 
 
-def _accuracy_along(ed, ml, spins, times, early: float, n_parity: int, seed: int = 0):
-    """The model's errors along ED trajectories ``spins`` (seeds, records, N, 3) recorded at ``times``."""
+def _accuracy_along(ed, ml, spins, times, early: float, n_parity: int, seed: int = 0, tag: str = ""):
+    """The model's errors along trajectories ``spins`` (seeds, records, N, 3) recorded at ``times``, per
+    record (``accuracy{tag}/*``), and parity samples (``parity{tag}/*``)."""
     reference = np.stack([ed.exchange_field(run_) for run_ in spins])
     predicted = np.stack([ml.exchange_field(run_) for run_ in spins])
     late = times > early * times[-1]
     by_record = [field_errors(spins[:, k], predicted[:, k], reference[:, k]) for k in range(len(times))]
-    arrays = {f"accuracy/{key}": np.array([e[key] for e in by_record]) for key in ("field_relative", "torque_relative")}
+    arrays = {f"accuracy{tag}/{key}": np.array([e[key] for e in by_record])
+              for key in ("field_relative", "torque_relative")}
     torque_ref, torque_ml = np.cross(spins[:, late], reference[:, late]), np.cross(spins[:, late], predicted[:, late])
     pick = np.random.default_rng(seed).choice(torque_ref.size, size=min(n_parity, torque_ref.size), replace=False)
-    arrays.update({"parity/torque_ed": torque_ref.ravel()[pick], "parity/torque_ml": torque_ml.ravel()[pick],
-                   "parity/field_ed": reference[:, late].ravel()[pick],
-                   "parity/field_ml": predicted[:, late].ravel()[pick]})
+    pairs = {"torque": (torque_ref, torque_ml), "field": (reference[:, late], predicted[:, late])}
+    arrays.update({f"parity{tag}/{kind}_{method}": values.ravel()[pick]
+                   for kind, both in pairs.items() for method, values in zip(("ed", "ml"), both)})
     summary = {"all": field_errors(spins, predicted, reference),
                "early": field_errors(spins[:, ~late], predicted[:, ~late], reference[:, ~late]),
                "late": field_errors(spins[:, late], predicted[:, late], reference[:, late])}

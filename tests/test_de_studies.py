@@ -80,10 +80,30 @@ def test_benchmark_quenches_start_ed_and_model_from_the_same_state_and_resume(ti
     ed = SDModel.from_preset("double-exchange", 6, kT_el=0.02)
     errors = tiny_model.errors(finals, ed.exchange_field(finals), lattice=ed.lattice)
     assert arrays["accuracy/torque_relative"][-1] == pytest.approx(errors["torque_relative"], rel=1e-10)
+    own = np.stack([arrays["ml/1/final"], arrays["ml/2/final"]])  # and on the states of its own quenches
+    errors = tiny_model.errors(own, ed.exchange_field(own), lattice=ed.lattice)
+    assert arrays["accuracy_own/torque_relative"][-1] == pytest.approx(errors["torque_relative"], rel=1e-10)
+    assert set(summary["accuracy_own"]) == {"all", "early", "late"} and len(arrays["parity_own/field_ml"]) > 100
     assert len(arrays["accuracy/field_relative"]) == len(arrays["times"]) and len(arrays["parity/torque_ed"]) > 100
     assert set(summary["accuracy"]) == {"all", "early", "late"}
     again, _ = benchmark_quenches(tiny_model, 6, (1, 2), 40, kT_el=0.02, n_records=8, work=tmp_path, progress=False)
     np.testing.assert_array_equal(again["ed/2/final"], arrays["ed/2/final"])  # read back from the stores
+
+
+def test_a_second_model_benchmarked_in_the_same_folder_reuses_the_ed_runs(tiny_model, tmp_path):
+    benchmark_quenches(tiny_model, 6, (1,), 30, kT_el=0.02, n_records=6, work=tmp_path, progress=False)
+    ed_store = tmp_path / "benchmark-ed-L6-seed1"
+    written = {f: f.stat().st_mtime_ns for f in ed_store.rglob("*") if f.is_file()}
+    ed = SDModel.from_preset("double-exchange", 6, kT_el=0.02)
+    spins = np.stack([random_spins(36, k) for k in range(3)])
+    other = BPModel(SymmetricDescriptor("square", 2.3), hidden=(6,), epochs=1, seed=5, progress=False).fit(
+        spins, ed.exchange_field(spins), lattice=ed.lattice)
+    arrays, _ = benchmark_quenches(other, 6, (1,), 30, kT_el=0.02, n_records=6, work=tmp_path, progress=False)
+    assert {f: f.stat().st_mtime_ns for f in ed_store.rglob("*") if f.is_file()} == written  # read, not rerun
+    assert sorted(d.name for d in tmp_path.iterdir()) == sorted(
+        ["benchmark-ed-L6-seed1", f"benchmark-ml-{tiny_model.fingerprint()}-L6-seed1",
+         f"benchmark-ml-{other.fingerprint()}-L6-seed1"])
+    assert arrays["ed/1/nn_correlation"][0] == arrays["ml/1/nn_correlation"][0]
 
 
 def test_arrest_quenches_record_seeds_a_langevin_control_and_textures(tiny_model):

@@ -421,11 +421,14 @@ def test_double_exchange_benchmark_plateaus_accuracy_and_start_are_recomputed():
     for seed in seeds:
         assert arrays[f"ed/{seed}/nn_correlation"][0] == arrays[f"ml/{seed}/nn_correlation"][0]
     ed = SDModel.from_preset("double-exchange", meta["L"], kT_el=meta["kT_el"])
+    model = load_shipped("double-exchange").bind(ed.lattice)
     finals = np.stack([arrays[f"ed/{s}/final"] for s in seeds])
-    errors = field_errors(finals, load_shipped("double-exchange").bind(ed.lattice).exchange_field(finals),
-                          ed.exchange_field(finals))
+    errors = field_errors(finals, model.exchange_field(finals), ed.exchange_field(finals))
     assert arrays["accuracy/torque_relative"][-1] == pytest.approx(errors["torque_relative"], rel=1e-8)
     assert arrays["accuracy/field_relative"][-1] == pytest.approx(errors["field_relative"], rel=1e-8)
+    own = np.stack([arrays[f"ml/{s}/final"] for s in seeds])  # the model on the end states of its own quenches
+    errors = field_errors(own, model.exchange_field(own), ed.exchange_field(own))
+    assert arrays["accuracy_own/torque_relative"][-1] == pytest.approx(errors["torque_relative"], rel=1e-8)
     record_steps = np.round(times[:6] / meta["dt"]).astype(int)
     fresh = _quench_start(ed, ed.lattice, seeds[0], meta, record_steps)
     np.testing.assert_allclose(fresh.observables["nn_correlation"], arrays[f"ed/{seeds[0]}/nn_correlation"][:6],
