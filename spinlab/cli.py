@@ -261,6 +261,12 @@ def _model_for(preset, path):
     return model
 
 
+def _study_file(study: str, model_path) -> str:
+    """The result file of a study: ``{study}.npz`` with the shipped model, and with another model a file
+    of its own beside it, named after the model (``{study}-{model}.npz``)."""
+    return f"{study}.npz" if model_path is None else f"{study}-{Path(model_path).name}.npz"
+
+
 def _write(path: Path, arrays, metadata) -> None:
     from .io import save_npz
 
@@ -483,8 +489,8 @@ def _reproduce_de_benchmark(args) -> int:
     get_preset("double-exchange").check_size(args.L)
     model = _model_for("double-exchange", args.model)
     arrays, summary = benchmark_quenches(model, args.L, args.seeds, args.steps, kT_el=args.kT_el, work=args.work)
-    _write(_results_path(args, "de-benchmark.npz"), arrays,
-           dict(summary, kind="de-benchmark", command=command_line(args.argv)))
+    _write(_results_path(args, _study_file("de-benchmark", args.model)), arrays,
+           dict(summary, kind="de-benchmark", model=model.fingerprint(), command=command_line(args.argv)))
     for name, p in summary["plateau"].items():
         print(f"{name.upper()} NN-correlation plateau on {args.L} x {args.L}: {p['mean']:.4f} ± {p['spread']:.4f} "
               f"over {len(args.seeds)} seeds")
@@ -699,9 +705,7 @@ def _reproduce_chiral_walls(args) -> int:
         raise UsageError(str(err)) from None
     summary.update(kind="chiral-walls", command=command_line(args.argv))
     summary["model"]["name"] = "tetrahedral" if args.model is None else Path(args.model).name
-    # the study with another model is a file of its own beside the shipped one
-    name = "chiral-walls" if args.model is None else f"chiral-walls-{summary['model']['name']}"
-    _write(_results_path(args, f"{name}.npz"), arrays, summary)
+    _write(_results_path(args, _study_file("chiral-walls", args.model)), arrays, summary)
     for orientation, o in summary["orientations"].items():
         m = summary["model"][orientation]
         print(f"{orientation} wall: sigma = {o['sigma']:.5f} ± {o['finite_size_error']:.5f} ({o['frame']} frame, "
@@ -750,7 +754,7 @@ def _reproduce_de_arrest(args) -> int:
                    steps=args.droplet_steps),
                    hole_count_at_mu_train=[float(c) for c in holes["hole_count_at_mu"]],
                    canonical_mu=[float(m) for m in holes["canonical_mu"]])
-    _write(_results_path(args, "de-arrest.npz"), arrays,
+    _write(_results_path(args, _study_file("de-arrest", args.model)), arrays,
            dict(summary, kind="de-arrest", command=command_line(args.argv)))
     p, c = summary["plateau"], summary["late_cluster_count"]
     print(f"NN-correlation plateau on {args.L} x {args.L}: {p['mean']:.4f} ± {p['spread']:.4f}; relaxed droplet "

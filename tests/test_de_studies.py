@@ -106,6 +106,16 @@ def test_a_second_model_benchmarked_in_the_same_folder_reuses_the_ed_runs(tiny_m
     assert arrays["ed/1/nn_correlation"][0] == arrays["ml/1/nn_correlation"][0]
 
 
+def test_de_benchmark_of_another_model_is_a_file_of_its_own_that_names_it(tiny_model, tmp_path, capsys):
+    tiny_model.save(tmp_path / "tiny-de")
+    argv = ["reproduce", "de-benchmark", "--model", str(tmp_path / "tiny-de"), "--L", "6", "--seeds", "1",
+            "--steps", "20", "--kT-el", "0.02", "--work", str(tmp_path / "work"), "--out", str(tmp_path)]
+    assert main(argv) == 0
+    _, meta = load_npz(tmp_path / "de-benchmark-tiny-de.npz")
+    assert meta["model"] == tiny_model.fingerprint() and not (tmp_path / "de-benchmark.npz").exists()
+    assert "model along its own quenches (late)" in capsys.readouterr().out
+
+
 def test_arrest_quenches_record_seeds_a_langevin_control_and_textures(tiny_model):
     arrays, summary = arrest_quenches(tiny_model, 6, (3, 4), 60, kT_control=0.01, n_records=10, maps_at=(0.5, 2.0),
                                       progress=False)
@@ -135,7 +145,7 @@ def test_de_arrest_command_writes_quenches_hole_densities_and_the_droplet(tiny_m
     argv = ["reproduce", "de-arrest", "--model", str(tmp_path / "model"), "--L", "8", "--seeds", "1", "2",
             "--steps", "40", "--maps", "1.0", "--mu-train", "-4.5", "--droplet-steps", "20", "--out", str(tmp_path)]
     assert main(argv) == 0
-    arrays, meta = load_npz(tmp_path / "de-arrest.npz")
+    arrays, meta = load_npz(tmp_path / "de-arrest-model.npz")  # another model: a file of its own
     assert meta["command"].startswith("spinlab reproduce de-arrest") and meta["holes_expected"] == 64 - 62
     assert arrays["map_holes_at_mu"].shape == (1, 64) and arrays["droplet_correlation"].shape == (64,)
     assert "map_spins" not in arrays and "texture_spins" not in arrays  # consumed, not shipped

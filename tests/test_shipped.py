@@ -37,7 +37,11 @@ ACCURACY = {
                           "quench-24/labelled": (0.06, 0.55), "disks-24/labelled": (0.01, 0.6),
                           "quench-36/labelled": (0.05, 0.55)},
     "double-exchange": {"relaxation": (0.03, 0.35), "random": (0.05, 0.4)},
+    # trained on ED labels of model-driven quenches only (classes "dataset/labelled")
+    "double-exchange-al": {"l0/labelled": (0.05, 0.4), "l1/labelled": (0.05, 0.4)},
 }
+#: Limits on fresh random spins for models whose training data hold no random or thermal class.
+RANDOM_SPINS = {"double-exchange-al": (0.05, 0.4)}
 #: The shipped models of nonequilibrium (NEGF) data: checked by their own tests below.
 DRIVEN = ("driven-strip", "driven-strip-conservative")
 #: Held-out-bias bulk torque error the shipped strip model must keep (measured 0.388; the issue's target, 0.10,
@@ -87,7 +91,7 @@ def test_shipped_model_predicts_fresh_ed_fields(name):
         spins = np.stack([random_spins(ed.n_sites, 2026 + k) for k in range(3)])
     reference = np.stack([ed.exchange_field(s) for s in spins])
     errors = load_shipped(name).errors(spins, reference)
-    field_limit, torque_limit = ACCURACY[name][key]
+    field_limit, torque_limit = ACCURACY[name].get(key) or RANDOM_SPINS[name]
     assert errors["field_relative"] < field_limit and errors["torque_relative"] < torque_limit, errors
 
 
@@ -404,14 +408,18 @@ def _quench_start(ed_or_model, lattice, seed, meta, record_steps):
                seed=rng, progress=False)
 
 
-def test_double_exchange_benchmark_plateaus_accuracy_and_start_are_recomputed():
+@pytest.mark.parametrize("model_name, result", [("double-exchange", "de-benchmark.npz"),
+                                                ("double-exchange-al", "de-benchmark-double-exchange-al.npz")])
+def test_double_exchange_benchmark_plateaus_accuracy_and_start_are_recomputed(model_name, result):
     """``spinlab reproduce de-benchmark``: ED and ML quenches start from the same states (the first ED records
-    recomputed), the plateaus are those of the curves, the model's last-record errors are recomputed
-    against fresh ED fields, and the ED quench settles in a mixed phase short of Néel order."""
+    recomputed), the plateaus are those of the curves, the model's last-record errors (on the ED states and
+    on its own) are recomputed against fresh ED fields, and the ED quench settles in a mixed phase short of
+    Néel order."""
     from spinlab.de_studies import plateau
 
-    arrays, meta = load_npz(DATA_DIR / "de-benchmark.npz")
+    arrays, meta = load_npz(DATA_DIR / result)
     assert meta["command"].startswith("spinlab reproduce de-benchmark") and meta["L"] == 16
+    assert meta["model"] == load_shipped(model_name).fingerprint()
     seeds, times = meta["seeds"], arrays["times"]
     assert len(seeds) >= 5
     for name in ("ed", "ml"):
@@ -421,7 +429,7 @@ def test_double_exchange_benchmark_plateaus_accuracy_and_start_are_recomputed():
     for seed in seeds:
         assert arrays[f"ed/{seed}/nn_correlation"][0] == arrays[f"ml/{seed}/nn_correlation"][0]
     ed = SDModel.from_preset("double-exchange", meta["L"], kT_el=meta["kT_el"])
-    model = load_shipped("double-exchange").bind(ed.lattice)
+    model = load_shipped(model_name).bind(ed.lattice)
     finals = np.stack([arrays[f"ed/{s}/final"] for s in seeds])
     errors = field_errors(finals, model.exchange_field(finals), ed.exchange_field(finals))
     assert arrays["accuracy/torque_relative"][-1] == pytest.approx(errors["torque_relative"], rel=1e-8)

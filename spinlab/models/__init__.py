@@ -24,6 +24,8 @@ SHIPPED = {
                          "short of its targets; see models/README.md)",
     "double-exchange": "square double-exchange model, J_H = 6, f = 0.485, ED 16x16 at kT_el = 0.005 (quench data), "
                        "longitudinal output",
+    "double-exchange-al": "the double-exchange model after two rounds of active learning: retrained on ED labels "
+                          "of the states its own quenches visit, 16x16 at kT_el = 0.005 (see models/README.md)",
     "driven-strip": "two-potential model (field-like U, damping-like W) of the NEGF-driven 32x24 strip, J = 3.8, "
                     "Gamma = 1, mu_L = -3.6, mu_R from -3.6 to -3.2, strip descriptor with bias features",
     "driven-strip-conservative": "conservative (one-potential) model of the same data, trained beside driven-strip "
