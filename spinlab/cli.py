@@ -498,6 +498,10 @@ def _reproduce_de_benchmark(args) -> int:
         for stage, e in summary[key].items():
             print(f"model along {states} ({stage}): field error {e['field_relative']:.4f}, torque error "
                   f"{e['torque_relative']:.4f} of their spreads")
+    floor = summary["fixed_mu"]
+    print(f"ED at one fixed mu = {floor['mu']:.4f} (the late states' canonical mu: spread {floor['spread']:.4f}) "
+          f"against canonical ED, late: field error {floor['late']['field_relative']:.4f}, torque error "
+          f"{floor['late']['torque_relative']:.4f}")
     return 0
 
 
@@ -735,7 +739,7 @@ def _reproduce_de_arrest(args) -> int:
         raise UsageError("give --data (the training set, for mu_train) or --mu-train")
     model = _model_for("double-exchange", args.model)
     mu_train = ({"mean": args.mu_train, "spread": args.mu_train_spread, "snapshots": None} if args.mu_train is not None
-                else de_studies.training_chemical_potential(_load_dataset(args.data)))
+                else de_studies.training_chemical_potential([_load_dataset(path) for path in args.data]))
     arrays, summary = de_studies.arrest_quenches(model, args.L, args.seeds, args.steps, kT_control=args.kT_control,
                                                  maps_at=args.maps, n_textures=args.textures, work=args.work)
     arrays.pop("map_spins")  # shipped as C_i maps; the textures' spins only feed KPM
@@ -1206,7 +1210,8 @@ def add_commands(subparsers) -> None:
                    help="times of the C_i maps of every seed (and of the first seed's KPM hole densities)")
     a.add_argument("--textures", type=_positive_int, default=8,
                    help="log-spaced times of the first seed's KPM hole densities (besides --maps)")
-    a.add_argument("--data", default=None, help="the model's training set, for mu_train (its quench snapshots)")
+    a.add_argument("--data", nargs="+", default=None,
+                   help="the model's training sets, for mu_train (their quench snapshots)")
     a.add_argument("--mu-train", type=float, default=None, dest="mu_train", help="mu_train given instead of --data")
     a.add_argument("--mu-train-spread", type=_non_negative_float, default=None, dest="mu_train_spread",
                    help="its spread over the training snapshots (recorded with --mu-train)")

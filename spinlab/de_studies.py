@@ -6,6 +6,8 @@
   the textures at chosen times (Figs. 9-10);
 * :func:`relaxed_droplet` — one FM droplet in a Néel background, relaxed: the state of complete phase
   separation the arrested texture is compared with;
+* :func:`fixed_mu_errors` — how far the canonical fields of quench states are from those at one fixed
+  chemical potential: the error floor of a field that does not know the state's global μ;
 * :func:`plateau` — the late-time mean of an observable over the last half-decade of time.
 
 Every quench is damped LL dynamics (α = 0.5) from ``random_spins(N, seed)`` at T = 0 spins unless a
@@ -31,8 +33,8 @@ from .spins import random_spins
 from .trajectory import run
 
 __all__ = ["log_record_steps", "phase_separation_quench", "benchmark_quenches", "arrest_quenches",
-           "relaxed_droplet", "late_times", "plateau", "training_chemical_potential", "kpm_hole_densities",
-           "OBSERVABLES"]
+           "relaxed_droplet", "fixed_mu_errors", "late_times", "plateau", "training_chemical_potential",
+           "kpm_hole_densities", "OBSERVABLES"]
 
 #: The recorded observables (keys of :func:`~spinlab.phase_separation.phase_separation_observables`).
 OBSERVABLES = ("nn_correlation", "fm_bond_fraction", "fm_cluster_count", "fm_cluster_mean_size")
@@ -101,7 +103,9 @@ def benchmark_quenches(model, L: int, seeds, steps: int, *, kT_el: float = 0.005
     ``early`` of the time (``parity/*``); the same on the states of the model's own quenches
     (``accuracy_own/*``, ``parity_own/*``), where ML-driven dynamics may leave the states it was
     trained on.  The summary holds the NN-correlation plateau of each seed with its mean and spread,
-    and both errors before and after ``early`` t_max (``accuracy``, ``accuracy_own``).
+    and both errors before and after ``early`` t_max (``accuracy``, ``accuracy_own``).  Beside them,
+    :func:`fixed_mu_errors` on the ED states (``fixed_mu``, ``accuracy_fixed_mu/*``): the error of
+    fields that do not know each state's global μ, which no local model can beat by locality alone.
     """
     ed = SDModel.from_preset("double-exchange", L, kT_el=kT_el)
     lattice = ed.lattice
@@ -128,6 +132,9 @@ def benchmark_quenches(model, L: int, seeds, steps: int, *, kT_el: float = 0.005
         arrays_acc, summary[f"accuracy{tag}"] = _accuracy_along(ed, providers["ml"], np.stack(states[name]),
                                                                 arrays["times"], early, n_parity, tag=tag)
         arrays.update(arrays_acc)
+    arrays_mu, summary["fixed_mu"] = fixed_mu_errors(np.stack(states["ed"]), arrays["times"], kT_el=kT_el,
+                                                     early=early)
+    arrays.update(arrays_mu)
     return arrays, summary
 
 
@@ -148,6 +155,46 @@ def _accuracy_along(ed, ml, spins, times, early: float, n_parity: int, seed: int
     summary = {"all": field_errors(spins, predicted, reference),
                "early": field_errors(spins[:, ~late], predicted[:, ~late], reference[:, ~late]),
                "late": field_errors(spins[:, late], predicted[:, late], reference[:, late])}
+    return arrays, summary
+
+
+def fixed_mu_errors(spins, times, *, kT_el: float = 0.005, early: float = 0.1):
+    """Canonical ED fields of double-exchange states against ED fields at one fixed chemical potential:
+    the part of the field that depends on the state's global μ.
+
+    At fixed N_e each state has its own chemical potential μ_c, a global quantity (the level that holds
+    exactly N_e electrons).  A local model cannot know it: at best it learns the fields at some typical
+    μ.  This compares, on the states ``spins`` (seeds, records, N, 3) recorded at ``times``, the
+    quasi-canonical fields with the grand-canonical ones at μ̄, the mean μ_c of the records after the
+    first ``early`` of the time (both at ``kT_el``).  At μ = μ_c the two ensembles give the same field,
+    so every difference comes from μ_c - μ̄; where μ̄ falls into the level spacing at the Fermi level
+    around μ_c, several kT_el from its edges, the fields agree to rounding.
+
+    Returns ``(arrays, summary)``: μ_c and that spacing per record (``fixed_mu/canonical_mu``,
+    ``fixed_mu/fermi_gap``, seeds x records) and the
+    errors of the fixed-μ fields relative to the canonical spread per record
+    (``accuracy_fixed_mu/{field,torque}_relative``); the summary holds μ̄, the spread of μ_c over the
+    late records and the errors before, after and over all ``times`` (``all``, ``early``, ``late``).
+    """
+    spins = np.asarray(spins, float)
+    L = int(round(np.sqrt(spins.shape[2])))
+    canonical = SDModel.from_preset("double-exchange", L, kT_el=kT_el)
+    states = [[canonical.solve(s) for s in run_] for run_ in spins]
+    mu_c = np.array([[state.mu for state in run_] for run_ in states])
+    gap = np.array([[state.gap for state in run_] for run_ in states])
+    reference = np.array([[state.field for state in run_] for run_ in states])
+    late = times > early * times[-1]
+    mu_bar = float(mu_c[:, late].mean())
+    at_mu_bar = SDModel.from_preset("double-exchange", L, kT_el=kT_el, mu=mu_bar)
+    fixed = np.stack([at_mu_bar.exchange_field(run_) for run_ in spins])
+    by_record = [field_errors(spins[:, k], fixed[:, k], reference[:, k]) for k in range(len(times))]
+    arrays = {"fixed_mu/canonical_mu": mu_c, "fixed_mu/fermi_gap": gap}
+    arrays.update({f"accuracy_fixed_mu/{key}": np.array([e[key] for e in by_record])
+                   for key in ("field_relative", "torque_relative")})
+    summary = {"mu": mu_bar, "spread": float(mu_c[:, late].std()),
+               "all": field_errors(spins, fixed, reference),
+               "early": field_errors(spins[:, ~late], fixed[:, ~late], reference[:, ~late]),
+               "late": field_errors(spins[:, late], fixed[:, late], reference[:, late])}
     return arrays, summary
 
 
@@ -209,19 +256,26 @@ def relaxed_droplet(provider, lattice, radius: float, steps: int, *, dt: float =
     return dict({k: float(trajectory.observables[k][-1]) for k in OBSERVABLES}, final=trajectory.final_spins)
 
 
-def training_chemical_potential(dataset, after: float = 0.1) -> dict:
-    """μ_train: the quasi-canonical chemical potential of the training relaxation snapshots taken after
-    the first ``after`` of their time (the states a quench visits), by ED with the dataset's ensemble.
+def training_chemical_potential(datasets, after: float = 0.1) -> dict:
+    """μ_train: the quasi-canonical chemical potential of the quench states a model was trained on, by
+    ED with each dataset's ensemble.
 
-    Returns the ``mean``, its ``spread`` (standard deviation) and the number of ``snapshots``.  A model
-    trained at fixed N_e implicitly encodes this μ (physics.md §10, pitfall 2).
+    The quench states are the training snapshots of ED relaxations taken after the first ``after`` of
+    their time, and the labelled states of model-driven quenches (``spinlab label``) taken after the
+    same share of theirs.  ``datasets`` is one dataset or a list of them (the training sets of an
+    active-learning model).  Returns the ``mean``, its ``spread`` (standard deviation) and the number
+    of ``snapshots``.  A model trained at fixed N_e implicitly encodes this μ (physics.md §10, pitfall 2).
     """
-    train, _ = dataset.split()
-    late = (train.kind == "relaxation") & (train.times > after * dataset.times.max())
-    plan = dataset.plan
-    ed = SDModel.from_preset(plan["preset"], plan["L"], kT_el=plan["kT_el"])
-    mus = np.array([ed.solve(spins).mu for spins in train.spins[late]])
-    return {"mean": float(mus.mean()), "spread": float(mus.std()), "snapshots": int(len(mus))}
+    mus = []
+    for dataset in datasets if isinstance(datasets, (list, tuple)) else [datasets]:
+        train, _ = dataset.split()
+        late = np.isin(train.kind, ("relaxation", "labelled")) & (train.times > after * dataset.times.max())
+        plan = dataset.plan
+        ed = SDModel.from_preset(plan["preset"], plan["L"], kT_el=plan["kT_el"])
+        mus += [ed.solve(spins).mu for spins in train.spins[late]]
+    if not mus:
+        raise ValueError("the training sets hold no quench snapshots (relaxations or labelled states)")
+    return {"mean": float(np.mean(mus)), "spread": float(np.std(mus)), "snapshots": len(mus)}
 
 
 def kpm_hole_densities(configurations, L: int, mu: float, *, kT_el: float = 0.02, probe_distance: float = 6.0,

@@ -5,8 +5,8 @@ import pytest
 
 from spinlab.__main__ import main
 from spinlab.bp import BPModel
-from spinlab.de_studies import (OBSERVABLES, arrest_quenches, benchmark_quenches, kpm_hole_densities, plateau,
-                                relaxed_droplet)
+from spinlab.de_studies import (OBSERVABLES, arrest_quenches, benchmark_quenches, fixed_mu_errors,
+                                kpm_hole_densities, plateau, relaxed_droplet)
 from spinlab.descriptors import SymmetricDescriptor
 from spinlab.electrons import SDModel
 from spinlab.io import load_npz
@@ -86,8 +86,23 @@ def test_benchmark_quenches_start_ed_and_model_from_the_same_state_and_resume(ti
     assert set(summary["accuracy_own"]) == {"all", "early", "late"} and len(arrays["parity_own/field_ml"]) > 100
     assert len(arrays["accuracy/field_relative"]) == len(arrays["times"]) and len(arrays["parity/torque_ed"]) > 100
     assert set(summary["accuracy"]) == {"all", "early", "late"}
+    assert arrays["fixed_mu/canonical_mu"].shape == (2, len(arrays["times"]))  # the mu-blind floor on the ED states
+    assert summary["fixed_mu"]["late"]["torque_relative"] > 0
     again, _ = benchmark_quenches(tiny_model, 6, (1, 2), 40, kT_el=0.02, n_records=8, work=tmp_path, progress=False)
     np.testing.assert_array_equal(again["ed/2/final"], arrays["ed/2/final"])  # read back from the stores
+
+
+def test_fields_at_the_canonical_mu_are_the_canonical_fields_and_a_global_mu_shift_moves_them():
+    ed = SDModel.from_preset("double-exchange", 8, kT_el=0.02)
+    one = random_spins(64, 7)[None, None]  # one state: its own mu_c is the fixed mu
+    arrays, summary = fixed_mu_errors(one, np.array([1.0]), kT_el=0.02, early=0.0)
+    assert summary["mu"] == pytest.approx(ed.solve(one[0, 0]).mu, abs=1e-12)
+    assert summary["late"]["field_relative"] < 1e-8 and summary["spread"] == 0
+    two = np.stack([random_spins(64, 7), ferromagnet(ed.lattice)])[None]  # unlike states: unlike mu_c
+    arrays, summary = fixed_mu_errors(two, np.array([1.0, 2.0]), kT_el=0.02, early=0.0)
+    mu_c = arrays["fixed_mu/canonical_mu"][0]
+    assert abs(mu_c[0] - mu_c[1]) > 0.1 and summary["mu"] == pytest.approx(mu_c.mean())
+    assert np.all(arrays["accuracy_fixed_mu/field_relative"] > 1e-3)  # neither state sits at the mean mu
 
 
 def test_a_second_model_benchmarked_in_the_same_folder_reuses_the_ed_runs(tiny_model, tmp_path):

@@ -10,6 +10,7 @@ import pytest
 from spinlab.__main__ import main
 from spinlab.bp import load_model
 from spinlab.datasets import DatasetPlan, generate, load_dataset
+from spinlab.de_studies import training_chemical_potential
 from spinlab.descriptors import SymmetricDescriptor
 from spinlab.electrons import SDModel
 from spinlab.dynamics import SemiImplicitMidpoint
@@ -300,6 +301,12 @@ def test_model_quenches_are_resumable_stores_of_the_models_own_dynamics_ready_fo
                  "--kT-el", "0.005", "--workers", "1", "--out", str(tmp_path / "labels")]) == 0
     data = load_dataset(tmp_path / "labels")
     assert len(data) == len(store) and data.lattice.kind == "square"
+    train, _ = data.split()  # the labelled quench states give the model's mu_train, like ED relaxations
+    late = train.times > 0.1 * data.times.max()
+    ed = SDModel.from_preset("double-exchange", 8, kT_el=0.005)
+    mu_train = training_chemical_potential([data, data])
+    assert mu_train["snapshots"] == 2 * late.sum() > 0
+    assert mu_train["mean"] == pytest.approx(np.mean([ed.solve(s).mu for s in train.spins[late]]), abs=1e-12)
     with pytest.raises(SystemExit):  # a square-lattice model cannot drive the triangular preset
         main(["quench", "double-exchange", "--preset", "tetrahedral", "--L", "12", "--seeds", "1", "--out",
               str(tmp_path / "bad")])

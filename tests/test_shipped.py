@@ -437,6 +437,16 @@ def test_double_exchange_benchmark_plateaus_accuracy_and_start_are_recomputed(mo
     own = np.stack([arrays[f"ml/{s}/final"] for s in seeds])  # the model on the end states of its own quenches
     errors = field_errors(own, model.exchange_field(own), ed.exchange_field(own))
     assert arrays["accuracy_own/torque_relative"][-1] == pytest.approx(errors["torque_relative"], rel=1e-8)
+    # the mu-blind floor: ED at the late states' mean canonical mu against canonical ED, last record recomputed
+    floor, mu_c = meta["fixed_mu"], arrays["fixed_mu/canonical_mu"]
+    late = times > meta["early"] * times[-1]
+    assert floor["mu"] == pytest.approx(mu_c[:, late].mean(), abs=1e-12)
+    states = [ed.solve(s) for s in finals]
+    assert mu_c[:, -1] == pytest.approx([state.mu for state in states], abs=1e-10)
+    assert arrays["fixed_mu/fermi_gap"][:, -1] == pytest.approx([state.gap for state in states], abs=1e-10)
+    at_mu = SDModel.from_preset("double-exchange", meta["L"], kT_el=meta["kT_el"], mu=floor["mu"])
+    errors = field_errors(finals, at_mu.exchange_field(finals), ed.exchange_field(finals))
+    assert arrays["accuracy_fixed_mu/torque_relative"][-1] == pytest.approx(errors["torque_relative"], rel=1e-8)
     record_steps = np.round(times[:6] / meta["dt"]).astype(int)
     fresh = _quench_start(ed, ed.lattice, seeds[0], meta, record_steps)
     np.testing.assert_allclose(fresh.observables["nn_correlation"], arrays[f"ed/{seeds[0]}/nn_correlation"][:6],
