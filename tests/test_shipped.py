@@ -456,15 +456,18 @@ def test_double_exchange_benchmark_plateaus_accuracy_and_start_are_recomputed(mo
     assert meta["accuracy"]["late"]["field_relative"] < 0.05
 
 
-def test_double_exchange_arrest_maps_holes_and_plateaus_are_recomputed():
+@pytest.mark.parametrize("model_name, result", [("double-exchange", "de-arrest.npz"),
+                                                ("double-exchange-al", "de-arrest-double-exchange-al.npz")])
+def test_double_exchange_arrest_maps_holes_and_plateaus_are_recomputed(model_name, result):
     """``spinlab reproduce de-arrest``: C_i maps average to the recorded NN correlation, canonical KPM hole
     maps hold the filling's holes, hole-rich fractions and plateaus are those of the stored arrays, the
     droplet radius follows from μ_train, and the first records of seed 1 are recomputed with the model."""
     from spinlab.de_studies import late_times, plateau
     from spinlab.phase_separation import fm_hole_density, hole_rich_fraction
 
-    arrays, meta = load_npz(DATA_DIR / "de-arrest.npz")
+    arrays, meta = load_npz(DATA_DIR / result)
     assert meta["command"].startswith("spinlab reproduce de-arrest") and meta["L"] == 100
+    assert (f"--model spinlab/models/{model_name}" in meta["command"]) == (model_name != "double-exchange")
     seeds, times = meta["seeds"], arrays["times"]
     assert len(seeds) >= 5 and arrays["map_correlation"].shape == (len(seeds), len(arrays["map_times"]), 100**2)
     at = np.searchsorted(times, arrays["map_times"])
@@ -488,7 +491,7 @@ def test_double_exchange_arrest_maps_holes_and_plateaus_are_recomputed():
     assert arrays["droplet_correlation"].mean() == pytest.approx(meta["droplet"]["nn_correlation"], abs=1e-12)
     lattice = get_preset("double-exchange").lattice(meta["L"])
     record_steps = np.round(times[:4] / meta["dt"]).astype(int)
-    fresh = _quench_start(load_shipped("double-exchange").bind(lattice), lattice, seeds[0], meta, record_steps)
+    fresh = _quench_start(load_shipped(model_name).bind(lattice), lattice, seeds[0], meta, record_steps)
     np.testing.assert_allclose(fresh.observables["nn_correlation"], arrays[f"{seeds[0]}/nn_correlation"][:4],
                                atol=1e-10)
     # the physics: an antiferromagnetic background short of Néel order, with FM clusters in it
