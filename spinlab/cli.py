@@ -759,7 +759,7 @@ def _reproduce_de_arrest(args) -> int:
                    hole_count_at_mu_train=[float(c) for c in holes["hole_count_at_mu"]],
                    canonical_mu=[float(m) for m in holes["canonical_mu"]])
     _write(_results_path(args, _study_file("de-arrest", args.model)), arrays,
-           dict(summary, kind="de-arrest", command=command_line(args.argv)))
+           dict(summary, kind="de-arrest", model=model.fingerprint(), command=command_line(args.argv)))
     p, c = summary["plateau"], summary["late_cluster_count"]
     print(f"NN-correlation plateau on {args.L} x {args.L}: {p['mean']:.4f} ± {p['spread']:.4f}; relaxed droplet "
           f"(r = {radius:.1f}): {droplet['nn_correlation']:.4f}")

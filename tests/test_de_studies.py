@@ -162,6 +162,7 @@ def test_de_arrest_command_writes_quenches_hole_densities_and_the_droplet(tiny_m
     assert main(argv) == 0
     arrays, meta = load_npz(tmp_path / "de-arrest-model.npz")  # another model: a file of its own
     assert meta["command"].startswith("spinlab reproduce de-arrest") and meta["holes_expected"] == 64 - 62
+    assert meta["model"] == tiny_model.fingerprint()  # the study names the force field that drove it
     assert arrays["map_holes_at_mu"].shape == (1, 64) and arrays["droplet_correlation"].shape == (64,)
     assert "map_spins" not in arrays and "texture_spins" not in arrays  # consumed, not shipped
     np.testing.assert_allclose(meta["hole_count_at_mu_train"], arrays["hole_count_at_mu"])
