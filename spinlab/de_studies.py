@@ -144,14 +144,21 @@ def _accuracy_along(ed, ml, spins, times, early: float, n_parity: int, seed: int
     reference = np.stack([ed.exchange_field(run_) for run_ in spins])
     predicted = np.stack([ml.exchange_field(run_) for run_ in spins])
     late = times > early * times[-1]
-    by_record = [field_errors(spins[:, k], predicted[:, k], reference[:, k]) for k in range(len(times))]
-    arrays = {f"accuracy{tag}/{key}": np.array([e[key] for e in by_record])
-              for key in ("field_relative", "torque_relative")}
+    arrays, summary = _errors_by_stage(spins, predicted, reference, late, f"accuracy{tag}")
     torque_ref, torque_ml = np.cross(spins[:, late], reference[:, late]), np.cross(spins[:, late], predicted[:, late])
     pick = np.random.default_rng(seed).choice(torque_ref.size, size=min(n_parity, torque_ref.size), replace=False)
     pairs = {"torque": (torque_ref, torque_ml), "field": (reference[:, late], predicted[:, late])}
     arrays.update({f"parity{tag}/{kind}_{method}": values.ravel()[pick]
                    for kind, both in pairs.items() for method, values in zip(("ed", "ml"), both)})
+    return arrays, summary
+
+
+def _errors_by_stage(spins, predicted, reference, late, prefix: str):
+    """Relative field and torque errors of ``predicted`` against ``reference`` on states (seeds, records,
+    N, 3): per record (``{prefix}/field_relative``, ``{prefix}/torque_relative``) and over all, the
+    early (``~late``) and the ``late`` records."""
+    by_record = [field_errors(spins[:, k], predicted[:, k], reference[:, k]) for k in range(spins.shape[1])]
+    arrays = {f"{prefix}/{key}": np.array([e[key] for e in by_record]) for key in ("field_relative", "torque_relative")}
     summary = {"all": field_errors(spins, predicted, reference),
                "early": field_errors(spins[:, ~late], predicted[:, ~late], reference[:, ~late]),
                "late": field_errors(spins[:, late], predicted[:, late], reference[:, late])}
@@ -187,15 +194,9 @@ def fixed_mu_errors(spins, times, *, kT_el: float = 0.005, early: float = 0.1):
     mu_bar = float(mu_c[:, late].mean())
     at_mu_bar = SDModel.from_preset("double-exchange", L, kT_el=kT_el, mu=mu_bar)
     fixed = np.stack([at_mu_bar.exchange_field(run_) for run_ in spins])
-    by_record = [field_errors(spins[:, k], fixed[:, k], reference[:, k]) for k in range(len(times))]
-    arrays = {"fixed_mu/canonical_mu": mu_c, "fixed_mu/fermi_gap": gap}
-    arrays.update({f"accuracy_fixed_mu/{key}": np.array([e[key] for e in by_record])
-                   for key in ("field_relative", "torque_relative")})
-    summary = {"mu": mu_bar, "spread": float(mu_c[:, late].std()),
-               "all": field_errors(spins, fixed, reference),
-               "early": field_errors(spins[:, ~late], fixed[:, ~late], reference[:, ~late]),
-               "late": field_errors(spins[:, late], fixed[:, late], reference[:, late])}
-    return arrays, summary
+    arrays, errors = _errors_by_stage(spins, fixed, reference, late, "accuracy_fixed_mu")
+    arrays.update({"fixed_mu/canonical_mu": mu_c, "fixed_mu/fermi_gap": gap})
+    return arrays, dict({"mu": mu_bar, "spread": float(mu_c[:, late].std())}, **errors)
 
 
 def arrest_quenches(model, L: int, seeds, steps: int, *, kT_control: float = 0.005, dt: float = 0.05,
