@@ -488,7 +488,8 @@ def _reproduce_de_benchmark(args) -> int:
 
     get_preset("double-exchange").check_size(args.L)
     model = _model_for("double-exchange", args.model)
-    arrays, summary = benchmark_quenches(model, args.L, args.seeds, args.steps, kT_el=args.kT_el, work=args.work)
+    arrays, summary = benchmark_quenches(model, args.L, args.seeds, args.steps, kT_el=args.kT_el,
+                                         locality_radius=args.locality_radius, work=args.work)
     _write(_results_path(args, _study_file("de-benchmark", args.model)), arrays,
            dict(summary, kind="de-benchmark", model=model.fingerprint(), command=command_line(args.argv)))
     for name, p in summary["plateau"].items():
@@ -498,6 +499,10 @@ def _reproduce_de_benchmark(args) -> int:
         for stage, e in summary[key].items():
             print(f"model along {states} ({stage}): field error {e['field_relative']:.4f}, torque error "
                   f"{e['torque_relative']:.4f} of their spreads")
+    holes, reach = summary["holes"], summary["hole_locality"]
+    print(f"late torque error at hole-rich sites ({holes['rich_fraction']:.3f} of them): {holes['rich']:.4f}, "
+          f"elsewhere {holes['rest']:.4f}; the ED torque there from beyond R = {reach['radius']:g}: "
+          f"{reach['rich']:.4f} and {reach['rest']:.4f} (fixed mu: {reach['rich_fixed_mu']:.4f}, {reach['rest_fixed_mu']:.4f})")
     floor = summary["fixed_mu"]
     print(f"ED at one fixed mu = {floor['mu']:.4f} (the late states' canonical mu: spread {floor['spread']:.4f}) "
           f"against canonical ED, late: field error {floor['late']['field_relative']:.4f}, torque error "
@@ -1140,6 +1145,8 @@ def add_commands(subparsers) -> None:
     _add_quench_options(d, L=16, seeds=[201, 202, 203, 204, 205], steps=4000)
     d.add_argument("--kT-el", type=_non_negative_float, default=0.005, dest="kT_el",
                    help="electronic temperature of ED (that of the training data)")
+    d.add_argument("--locality-radius", type=_positive_float, default=None, dest="locality_radius",
+                   help="R of the locality test at hole-rich sites (default: 2 r_c of the model)")
     _add_output_options(d)
     d.set_defaults(run=_reproduce_de_benchmark)
     sp = _parser(runs, "strip-potentials", help="driven strip: two-potential and conservative models on NEGF data",

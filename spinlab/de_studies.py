@@ -8,6 +8,8 @@
   separation the arrested texture is compared with;
 * :func:`fixed_mu_errors` — how far the canonical fields of quench states are from those at one fixed
   chemical potential: the error floor of a field that does not know the state's global μ;
+* :func:`errors_at_holes` and :func:`hole_site_locality` — the model's torque error on the hole-rich
+  sites of quench states and on the rest, and how far the exact field reaches at each;
 * :func:`plateau` — the late-time mean of an observable over the last half-decade of time.
 
 Every quench is damped LL dynamics (α = 0.5) from ``random_spins(N, seed)`` at T = 0 spins unless a
@@ -25,15 +27,16 @@ from tqdm.auto import tqdm
 from .dynamics import SemiImplicitMidpoint
 from .electrons import KPMModel, SDModel
 from .electrons.kpm import largest_distance
+from .electrons.locality import field_locality
 from .metrics import field_errors
 from .observables import local_correlation
-from .phase_separation import fm_droplet, hole_density, phase_separation_observables
+from .phase_separation import HOLE_RICH, fm_droplet, hole_density, phase_separation_observables
 from .presets import get_preset
 from .spins import random_spins
 from .trajectory import run
 
 __all__ = ["log_record_steps", "phase_separation_quench", "benchmark_quenches", "arrest_quenches",
-           "relaxed_droplet", "fixed_mu_errors", "late_times", "plateau", "training_chemical_potential",
+           "relaxed_droplet", "fixed_mu_errors", "errors_at_holes", "hole_site_locality", "late_times", "plateau", "training_chemical_potential",
            "kpm_hole_densities", "OBSERVABLES"]
 
 #: The recorded observables (keys of :func:`~spinlab.phase_separation.phase_separation_observables`).
@@ -90,7 +93,7 @@ def _spread(values) -> dict:
 
 def benchmark_quenches(model, L: int, seeds, steps: int, *, kT_el: float = 0.005, dt: float = 0.05,
                        alpha: float = 0.5, n_records: int = 60, early: float = 0.1, n_parity: int = 3000,
-                       work=None, progress: bool = True):
+                       locality_radius: float | None = None, work=None, progress: bool = True):
     """ED- and ML-driven quenches on an L x L lattice from the same random states, and the model's
     accuracy along the ED trajectories (held-out whole trajectories when the seeds are not the
     training set's).  With ``work`` every run streams to a resumable store there; the ED runs do not
@@ -106,6 +109,9 @@ def benchmark_quenches(model, L: int, seeds, steps: int, *, kT_el: float = 0.005
     and both errors before and after ``early`` t_max (``accuracy``, ``accuracy_own``).  Beside them,
     :func:`fixed_mu_errors` on the ED states (``fixed_mu``, ``accuracy_fixed_mu/*``): the error of
     fields that do not know each state's global μ, which no local model can beat by locality alone.
+    Where on the ED states the torque error sits: :func:`errors_at_holes` (``holes/*``, summary
+    ``holes``) and :func:`hole_site_locality` at ``locality_radius`` (default 2 r_c of the model's
+    descriptor, the farthest spin its field can see; ``hole_locality/*``, summary ``hole_locality``).
     """
     ed = SDModel.from_preset("double-exchange", L, kT_el=kT_el)
     lattice = ed.lattice
@@ -128,21 +134,35 @@ def benchmark_quenches(model, L: int, seeds, steps: int, *, kT_el: float = 0.005
     for name in providers:
         summary["plateau"][name] = _spread([plateau(arrays["times"], arrays[f"{name}/{s}/nn_correlation"])
                                             for s in seeds])
+    # the ED states are solved once: their fields judge the model and their μ_c feed fixed_mu_errors
+    ed_states = np.stack(states["ed"])
+    solved = [[ed.solve(s) for s in run_] for run_ in ed_states]
+    references = {"ed": np.array([[state.field for state in run_] for run_ in solved]),
+                  "ml": np.stack([ed.exchange_field(run_) for run_ in states["ml"]])}
+    predictions = {name: np.stack([providers["ml"].exchange_field(run_) for run_ in states[name]])
+                   for name in providers}
     for tag, name in (("", "ed"), ("_own", "ml")):
-        arrays_acc, summary[f"accuracy{tag}"] = _accuracy_along(ed, providers["ml"], np.stack(states[name]),
-                                                                arrays["times"], early, n_parity, tag=tag)
+        arrays_acc, summary[f"accuracy{tag}"] = _accuracy_along(np.stack(states[name]), predictions[name],
+                                                                references[name], arrays["times"], early,
+                                                                n_parity, tag=tag)
         arrays.update(arrays_acc)
-    arrays_mu, summary["fixed_mu"] = fixed_mu_errors(np.stack(states["ed"]), arrays["times"], kT_el=kT_el,
-                                                     early=early)
+    arrays_mu, summary["fixed_mu"] = fixed_mu_errors(ed_states, arrays["times"], kT_el=kT_el, early=early,
+                                                     solved=solved)
     arrays.update(arrays_mu)
+    late = arrays["times"] > early * arrays["times"][-1]
+    arrays_holes, summary["holes"] = errors_at_holes(ed_states, predictions["ed"], solved, late)
+    arrays.update(arrays_holes)
+    radius = 2 * model.descriptor.cutoff if locality_radius is None else locality_radius
+    arrays_reach, summary["hole_locality"] = hole_site_locality(ed_states, arrays["times"], solved, radius,
+                                                                kT_el=kT_el, early=early, progress=progress)
+    arrays.update(arrays_reach)
     return arrays, summary
 
 
-def _accuracy_along(ed, ml, spins, times, early: float, n_parity: int, seed: int = 0, tag: str = ""):
-    """The model's errors along trajectories ``spins`` (seeds, records, N, 3) recorded at ``times``, per
-    record (``accuracy{tag}/*``), and parity samples (``parity{tag}/*``)."""
-    reference = np.stack([ed.exchange_field(run_) for run_ in spins])
-    predicted = np.stack([ml.exchange_field(run_) for run_ in spins])
+def _accuracy_along(spins, predicted, reference, times, early: float, n_parity: int, seed: int = 0, tag: str = ""):
+    """The model's errors along trajectories ``spins`` (seeds, records, N, 3) recorded at ``times``:
+    its fields ``predicted`` against the ``reference`` fields, per record (``accuracy{tag}/*``), and
+    parity samples (``parity{tag}/*``)."""
     late = times > early * times[-1]
     arrays, summary = _errors_by_stage(spins, predicted, reference, late, f"accuracy{tag}")
     torque_ref, torque_ml = np.cross(spins[:, late], reference[:, late]), np.cross(spins[:, late], predicted[:, late])
@@ -165,7 +185,7 @@ def _errors_by_stage(spins, predicted, reference, late, prefix: str):
     return arrays, summary
 
 
-def fixed_mu_errors(spins, times, *, kT_el: float = 0.005, early: float = 0.1):
+def fixed_mu_errors(spins, times, *, kT_el: float = 0.005, early: float = 0.1, solved=None):
     """Canonical ED fields of double-exchange states against ED fields at one fixed chemical potential:
     the part of the field that depends on the state's global μ.
 
@@ -182,14 +202,16 @@ def fixed_mu_errors(spins, times, *, kT_el: float = 0.005, early: float = 0.1):
     errors of the fixed-μ fields relative to the canonical spread per record
     (``accuracy_fixed_mu/{field,torque}_relative``); the summary holds μ̄, the spread of μ_c over the
     late records and the errors before, after and over all ``times`` (``all``, ``early``, ``late``).
+    ``solved``, the quasi-canonical solutions of ``spins`` at ``kT_el`` (seeds x records), if at hand.
     """
     spins = np.asarray(spins, float)
     L = int(round(np.sqrt(spins.shape[2])))
-    canonical = SDModel.from_preset("double-exchange", L, kT_el=kT_el)
-    states = [[canonical.solve(s) for s in run_] for run_ in spins]
-    mu_c = np.array([[state.mu for state in run_] for run_ in states])
-    gap = np.array([[state.gap for state in run_] for run_ in states])
-    reference = np.array([[state.field for state in run_] for run_ in states])
+    if solved is None:
+        canonical = SDModel.from_preset("double-exchange", L, kT_el=kT_el)
+        solved = [[canonical.solve(s) for s in run_] for run_ in spins]
+    mu_c = np.array([[state.mu for state in run_] for run_ in solved])
+    gap = np.array([[state.gap for state in run_] for run_ in solved])
+    reference = np.array([[state.field for state in run_] for run_ in solved])
     late = times > early * times[-1]
     mu_bar = float(mu_c[:, late].mean())
     at_mu_bar = SDModel.from_preset("double-exchange", L, kT_el=kT_el, mu=mu_bar)
@@ -197,6 +219,82 @@ def fixed_mu_errors(spins, times, *, kT_el: float = 0.005, early: float = 0.1):
     arrays, errors = _errors_by_stage(spins, fixed, reference, late, "accuracy_fixed_mu")
     arrays.update({"fixed_mu/canonical_mu": mu_c, "fixed_mu/fermi_gap": gap})
     return arrays, dict({"mu": mu_bar, "spread": float(mu_c[:, late].std())}, **errors)
+
+
+def errors_at_holes(spins, predicted, solved, late, threshold: float = HOLE_RICH):
+    """The model's torque error split by site: the hole-rich sites of each state and the rest.
+
+    On states ``spins`` (seeds, records, N, 3) with predicted fields ``predicted`` and the ED
+    solutions ``solved`` (seeds x records), a site is hole-rich where its hole density 1 - n_i
+    exceeds ``threshold``.  Each part is the rms error of the torque components S × H on its sites,
+    divided by the standard deviation of all torque components of the same records, so the parts
+    add up: f e_rich² + (1 - f) e_rest² = e², with f the share of hole-rich sites and e the
+    ``torque_relative`` of :func:`~spinlab.metrics.field_errors`.
+
+    Returns ``(arrays, summary)``: per record the share of hole-rich sites and both errors
+    (``holes/rich_fraction``, ``holes/rich``, ``holes/rest``; NaN where a record has no such
+    site), and over the ``late`` records the same with ``rich_share``, the hole-rich sites' share of
+    the squared error.
+    """
+    holes = 1 - np.array([[state.density for state in run_] for run_ in solved])
+    reference = np.array([[state.field for state in run_] for run_ in solved])
+    torque = np.cross(spins, reference)
+    error = np.cross(spins, predicted) - torque
+
+    def split(records):
+        rich, squared = holes[:, records] > threshold, np.sum(error[:, records] ** 2, axis=-1)
+        spread = torque[:, records].std()
+        rms = {part: np.sqrt(squared[mask].mean() / 3) / spread if mask.any() else np.nan
+               for part, mask in (("rich", rich), ("rest", ~rich))}
+        return dict(rms, rich_fraction=float(rich.mean()), rich_share=float(squared[rich].sum() / squared.sum()))
+
+    by_record = [split(k) for k in range(spins.shape[1])]
+    arrays = {f"holes/{key}": np.array([r[key] for r in by_record], float) for key in ("rich_fraction", "rich", "rest")}
+    return arrays, dict(split(np.asarray(late)), threshold=threshold)
+
+
+def hole_site_locality(spins, times, solved, radius: float, *, kT_el: float = 0.005, early: float = 0.1,
+                       n_centres: int = 6, every: int = 2, progress: bool = False):
+    """How much of the exact torque at hole-rich and at hole-poor sites of late quench states comes from
+    spins farther than ``radius``, at fixed N_e and at fixed μ.
+
+    For every ``every``-th record after the first ``early`` of the time (counted back from the last), the state of each seed has its
+    spins beyond ``radius`` of a centre replaced by those of the next seed's state at the same time
+    (:func:`~spinlab.electrons.locality.field_locality`, the last seed takes the first's).  The centres
+    are the ``n_centres`` sites of highest hole density (``rich``) and as many sites spread over the
+    hole-poorer half (``rest``).  The electrons hold N_e at ``kT_el``, and a second time sit at a fixed
+    μ, the mean canonical μ of the two states (``*_fixed_mu``): at fixed N_e far spins can move holes
+    into or out of a near cluster, at fixed μ they cannot.  ``solved`` are the quasi-canonical ED
+    solutions of ``spins`` (seeds x records).  Shares are relative to the state's rms transverse field,
+    as in :func:`~spinlab.reproduce.locality`.
+
+    Returns ``(arrays, summary)``: ``hole_locality/times``, the shares per seed and record
+    (``hole_locality/{rich,rest}{,_fixed_mu}``) and the mean hole density of the rich centres
+    (``hole_locality/rich_holes``); the summary holds the shares' rms over all.
+    """
+    spins = np.asarray(spins, float)
+    n_seeds, L = spins.shape[0], int(round(np.sqrt(spins.shape[2])))
+    canonical = SDModel.from_preset("double-exchange", L, kT_el=kT_el)
+    records = np.nonzero(np.asarray(times) > early * times[-1])[0][::-every][::-1]  # the last one among them
+    keys = ("rich", "rest", "rich_fixed_mu", "rest_fixed_mu")
+    shares = {key: np.zeros((n_seeds, len(records))) for key in keys + ("rich_holes",)}
+    pairs = [(j, r, k) for j, r in enumerate(records) for k in range(n_seeds)]
+    for j, r, k in tqdm(pairs, desc="locality at hole-rich sites", disable=not progress):
+        a, b = spins[k, r], spins[(k + 1) % n_seeds, r]
+        holes = 1 - solved[k][r].density
+        order = np.argsort(holes)
+        centres = {"rich": order[-n_centres:],
+                   "rest": order[np.linspace(0, len(order) // 2 - 1, n_centres).astype(int)]}
+        shares["rich_holes"][k, j] = holes[centres["rich"]].mean()
+        at_mu = SDModel.from_preset("double-exchange", L, kT_el=kT_el,
+                                    mu=0.5 * (solved[k][r].mu + solved[(k + 1) % n_seeds][r].mu))
+        for part, sites in centres.items():
+            shares[part][k, j] = field_locality(canonical, a, radius, centres=sites, environments=[b])
+            shares[f"{part}_fixed_mu"][k, j] = field_locality(at_mu, a, radius, centres=sites, environments=[b])
+    arrays = {f"hole_locality/{key}": value for key, value in shares.items()}
+    arrays["hole_locality/times"] = np.asarray(times)[records]
+    summary = {key: float(np.sqrt(np.mean(shares[key] ** 2))) for key in keys}
+    return arrays, dict(summary, radius=radius, n_centres=n_centres)
 
 
 def arrest_quenches(model, L: int, seeds, steps: int, *, kT_control: float = 0.005, dt: float = 0.05,

@@ -5,12 +5,13 @@ import pytest
 
 from spinlab.__main__ import main
 from spinlab.bp import BPModel
-from spinlab.de_studies import (OBSERVABLES, arrest_quenches, benchmark_quenches, fixed_mu_errors,
-                                kpm_hole_densities, plateau, relaxed_droplet)
+from spinlab.de_studies import (OBSERVABLES, arrest_quenches, benchmark_quenches, errors_at_holes, fixed_mu_errors,
+                                kpm_hole_densities, phase_separation_quench, plateau, relaxed_droplet)
 from spinlab.descriptors import SymmetricDescriptor
 from spinlab.electrons import SDModel
 from spinlab.io import load_npz
 from spinlab.lattice import SquareLattice
+from spinlab.metrics import field_errors
 from spinlab.observables import local_correlation
 from spinlab.phase_separation import (bond_correlations, fm_bond_fraction, fm_clusters, fm_droplet, fm_hole_density,
                                       hole_density, phase_separation_observables)
@@ -70,8 +71,8 @@ def test_plateau_averages_the_last_half_decade():
 
 
 def test_benchmark_quenches_start_ed_and_model_from_the_same_state_and_resume(tiny_model, tmp_path):
-    arrays, summary = benchmark_quenches(tiny_model, 6, (1, 2), 40, kT_el=0.02, n_records=8, work=tmp_path,
-                                         progress=False)
+    arrays, summary = benchmark_quenches(tiny_model, 6, (1, 2), 40, kT_el=0.02, n_records=8, locality_radius=2.0,
+                                         work=tmp_path, progress=False)
     for seed in (1, 2):
         assert arrays[f"ed/{seed}/nn_correlation"][0] == arrays[f"ml/{seed}/nn_correlation"][0]
         assert arrays[f"ed/{seed}/nn_correlation"][-1] < arrays[f"ed/{seed}/nn_correlation"][0]  # AF correlations grow
@@ -88,7 +89,26 @@ def test_benchmark_quenches_start_ed_and_model_from_the_same_state_and_resume(ti
     assert set(summary["accuracy"]) == {"all", "early", "late"}
     assert arrays["fixed_mu/canonical_mu"].shape == (2, len(arrays["times"]))  # the mu-blind floor on the ED states
     assert summary["fixed_mu"]["late"]["torque_relative"] > 0
-    again, _ = benchmark_quenches(tiny_model, 6, (1, 2), 40, kT_el=0.02, n_records=8, work=tmp_path, progress=False)
+    ed_states = np.stack([phase_separation_quench(ed, ed.lattice, 40, seed=seed, n_records=8, keep_spins=True,
+                                                  store=tmp_path / f"benchmark-ed-L6-seed{seed}", progress=False)["spins"]
+                          for seed in (1, 2)])
+    alone, alone_summary = fixed_mu_errors(ed_states, arrays["times"], kT_el=0.02, early=0.1)  # solves on its own
+    np.testing.assert_allclose(alone["accuracy_fixed_mu/torque_relative"], arrays["accuracy_fixed_mu/torque_relative"],
+                               rtol=1e-12)
+    assert alone_summary["mu"] == pytest.approx(summary["fixed_mu"]["mu"], rel=1e-12)
+    # the late error split by site adds up to the whole: f e_rich^2 + (1 - f) e_rest^2 = e^2
+    holes = summary["holes"]
+    f = holes["rich_fraction"]
+    assert 0 < f < 1 and 0 < holes["rich_share"] < 1
+    assert f * holes["rich"] ** 2 + (1 - f) * holes["rest"] ** 2 == pytest.approx(
+        summary["accuracy"]["late"]["torque_relative"] ** 2, rel=1e-10)
+    assert arrays["holes/rest"].shape == arrays["times"].shape
+    reach = {key: arrays[f"hole_locality/{key}"] for key in ("rich", "rest", "rich_fixed_mu", "rest_fixed_mu")}
+    assert all(v.shape == (2, len(arrays["hole_locality/times"])) and np.all(v > 0) for v in reach.values())
+    assert np.all(arrays["hole_locality/times"] > 0.1 * arrays["times"][-1])
+    assert summary["hole_locality"]["rich"] == pytest.approx(np.sqrt(np.mean(reach["rich"] ** 2)))
+    again, _ = benchmark_quenches(tiny_model, 6, (1, 2), 40, kT_el=0.02, n_records=8, locality_radius=2.0,
+                                  work=tmp_path, progress=False)
     np.testing.assert_array_equal(again["ed/2/final"], arrays["ed/2/final"])  # read back from the stores
 
 
@@ -106,14 +126,18 @@ def test_fields_at_the_canonical_mu_are_the_canonical_fields_and_a_global_mu_shi
 
 
 def test_a_second_model_benchmarked_in_the_same_folder_reuses_the_ed_runs(tiny_model, tmp_path):
-    benchmark_quenches(tiny_model, 6, (1,), 30, kT_el=0.02, n_records=6, work=tmp_path, progress=False)
+    _, summary = benchmark_quenches(tiny_model, 6, (1,), 30, kT_el=0.02, n_records=6, locality_radius=2.0,
+                                    work=tmp_path, progress=False)
+    # one seed: the far spins come from the state itself, so nothing changes
+    assert all(summary["hole_locality"][key] == 0 for key in ("rich", "rest", "rich_fixed_mu", "rest_fixed_mu"))
     ed_store = tmp_path / "benchmark-ed-L6-seed1"
     written = {f: f.stat().st_mtime_ns for f in ed_store.rglob("*") if f.is_file()}
     ed = SDModel.from_preset("double-exchange", 6, kT_el=0.02)
     spins = np.stack([random_spins(36, k) for k in range(3)])
     other = BPModel(SymmetricDescriptor("square", 2.3), hidden=(6,), epochs=1, seed=5, progress=False).fit(
         spins, ed.exchange_field(spins), lattice=ed.lattice)
-    arrays, _ = benchmark_quenches(other, 6, (1,), 30, kT_el=0.02, n_records=6, work=tmp_path, progress=False)
+    arrays, _ = benchmark_quenches(other, 6, (1,), 30, kT_el=0.02, n_records=6, locality_radius=2.0, work=tmp_path,
+                                   progress=False)
     assert {f: f.stat().st_mtime_ns for f in ed_store.rglob("*") if f.is_file()} == written  # read, not rerun
     assert sorted(d.name for d in tmp_path.iterdir()) == sorted(
         ["benchmark-ed-L6-seed1", f"benchmark-ml-{tiny_model.fingerprint()}-L6-seed1",
@@ -124,7 +148,8 @@ def test_a_second_model_benchmarked_in_the_same_folder_reuses_the_ed_runs(tiny_m
 def test_de_benchmark_of_another_model_is_a_file_of_its_own_that_names_it(tiny_model, tmp_path, capsys):
     tiny_model.save(tmp_path / "tiny-de")
     argv = ["reproduce", "de-benchmark", "--model", str(tmp_path / "tiny-de"), "--L", "6", "--seeds", "1",
-            "--steps", "20", "--kT-el", "0.02", "--work", str(tmp_path / "work"), "--out", str(tmp_path)]
+            "--steps", "20", "--kT-el", "0.02", "--locality-radius", "2", "--work", str(tmp_path / "work"),
+            "--out", str(tmp_path)]
     assert main(argv) == 0
     _, meta = load_npz(tmp_path / "de-benchmark-tiny-de.npz")
     assert meta["model"] == tiny_model.fingerprint() and not (tmp_path / "de-benchmark.npz").exists()
@@ -177,3 +202,23 @@ def test_de_arrest_needs_the_training_chemical_potential(capsys):
     with pytest.raises(SystemExit):
         main(["reproduce", "de-arrest", "--L", "8", "--out", "x"])
     assert "give --data (the training set, for mu_train) or --mu-train" in capsys.readouterr().err
+
+
+def test_errors_at_holes_put_the_sites_with_holes_apart_and_their_squares_add_up():
+    ed = SDModel.from_preset("double-exchange", 6, kT_el=0.02)
+    spins = np.stack([random_spins(36, 4), random_spins(36, 3)])[None]  # (1 seed, 2 records)
+    solved = [[ed.solve(s) for s in spins[0]]]
+    reference = np.array([[state.field for state in solved[0]]])
+    predicted = reference + 0.01 * np.random.default_rng(0).normal(size=reference.shape)
+    late = np.array([True, True])
+    arrays, everything = errors_at_holes(spins, predicted, solved, late, threshold=-1.0)  # every site hole-rich
+    assert everything["rich_fraction"] == 1 and everything["rich_share"] == pytest.approx(1)
+    assert everything["rich"] == pytest.approx(field_errors(spins, predicted, reference)["torque_relative"], rel=1e-12)
+    holes = 1 - solved[0][1].density
+    threshold = np.median(holes)
+    _, split = errors_at_holes(spins[:, 1:], predicted[:, 1:], [solved[0][1:]], np.array([True]), threshold=threshold)
+    assert split["rich_fraction"] == pytest.approx(np.mean(holes > threshold))
+    f = split["rich_fraction"]
+    whole = field_errors(spins[:, 1:], predicted[:, 1:], reference[:, 1:])["torque_relative"]
+    assert f * split["rich"] ** 2 + (1 - f) * split["rest"] ** 2 == pytest.approx(whole**2, rel=1e-10)
+    assert np.isnan(arrays["holes/rest"]).all()  # no site is left over

@@ -16,6 +16,7 @@ from spinlab.data import DATA_DIR
 from spinlab.descriptors import SymmetricDescriptor
 from spinlab.dynamics import SemiImplicitMidpoint
 from spinlab.electrons import KPMModel, SDModel
+from spinlab.electrons.locality import field_locality
 from spinlab.lattice import TriangularLattice
 from spinlab.metrics import field_errors
 from spinlab.models import SHIPPED, load_shipped, shipped_path
@@ -447,6 +448,20 @@ def test_double_exchange_benchmark_plateaus_accuracy_and_start_are_recomputed(mo
     at_mu = SDModel.from_preset("double-exchange", meta["L"], kT_el=meta["kT_el"], mu=floor["mu"])
     errors = field_errors(finals, at_mu.exchange_field(finals), ed.exchange_field(finals))
     assert arrays["accuracy_fixed_mu/torque_relative"][-1] == pytest.approx(errors["torque_relative"], rel=1e-8)
+    # where the error sits: hole-rich sites of the last ED records apart, recomputed; the locality there
+    holes = 1 - np.array([state.density for state in states])
+    rich = holes > meta["holes"]["threshold"]
+    reference, predicted = np.array([state.field for state in states]), model.exchange_field(finals)
+    torque = np.cross(finals, reference)
+    miss = np.sum((np.cross(finals, predicted) - torque) ** 2, axis=-1)
+    assert arrays["holes/rich_fraction"][-1] == pytest.approx(rich.mean(), abs=1e-12)
+    assert arrays["holes/rich"][-1] == pytest.approx(np.sqrt(miss[rich].mean() / 3) / torque.std(), rel=1e-8)
+    assert arrays["holes/rest"][-1] == pytest.approx(np.sqrt(miss[~rich].mean() / 3) / torque.std(), rel=1e-8)
+    reach = meta["hole_locality"]
+    assert reach["radius"] == 2 * model.model.descriptor.cutoff and arrays["hole_locality/times"][-1] == times[-1]
+    centres = np.argsort(holes[0])[-reach["n_centres"]:]  # seed 1 with the far spins of seed 2, last record
+    share = field_locality(ed, finals[0], reach["radius"], centres=centres, environments=[finals[1]])
+    assert arrays["hole_locality/rich"][0, -1] == pytest.approx(share, rel=1e-8)
     record_steps = np.round(times[:6] / meta["dt"]).astype(int)
     fresh = _quench_start(ed, ed.lattice, seeds[0], meta, record_steps)
     np.testing.assert_allclose(fresh.observables["nn_correlation"], arrays[f"ed/{seeds[0]}/nn_correlation"][:6],
