@@ -502,7 +502,8 @@ def _reproduce_de_benchmark(args) -> int:
     holes, reach = summary["holes"], summary["hole_locality"]
     print(f"late torque error at hole-rich sites ({holes['rich_fraction']:.3f} of them): {holes['rich']:.4f}, "
           f"elsewhere {holes['rest']:.4f}; the ED torque there from beyond R = {reach['radius']:g}: "
-          f"{reach['rich']:.4f} and {reach['rest']:.4f} (fixed mu: {reach['rich_fixed_mu']:.4f}, {reach['rest_fixed_mu']:.4f})")
+          f"{reach['rich']:.4f} and {reach['rest']:.4f} (fixed mu: {reach['rich_fixed_mu']:.4f}, "
+          f"{reach['rest_fixed_mu']:.4f})")
     floor = summary["fixed_mu"]
     print(f"ED at one fixed mu = {floor['mu']:.4f} (the late states' canonical mu: spread {floor['spread']:.4f}) "
           f"against canonical ED, late: field error {floor['late']['field_relative']:.4f}, torque error "

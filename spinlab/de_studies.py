@@ -36,8 +36,8 @@ from .spins import random_spins
 from .trajectory import run
 
 __all__ = ["log_record_steps", "phase_separation_quench", "benchmark_quenches", "arrest_quenches",
-           "relaxed_droplet", "fixed_mu_errors", "errors_at_holes", "hole_site_locality", "late_times", "plateau", "training_chemical_potential",
-           "kpm_hole_densities", "OBSERVABLES"]
+           "relaxed_droplet", "fixed_mu_errors", "errors_at_holes", "hole_site_locality", "late_times", "plateau",
+           "training_chemical_potential", "kpm_hole_densities", "OBSERVABLES"]
 
 #: The recorded observables (keys of :func:`~spinlab.phase_separation.phase_separation_observables`).
 OBSERVABLES = ("nn_correlation", "fm_bond_fraction", "fm_cluster_count", "fm_cluster_mean_size")
@@ -258,8 +258,9 @@ def hole_site_locality(spins, times, solved, radius: float, *, kT_el: float = 0.
     """How much of the exact torque at hole-rich and at hole-poor sites of late quench states comes from
     spins farther than ``radius``, at fixed N_e and at fixed μ.
 
-    For every ``every``-th record after the first ``early`` of the time (counted back from the last), the state of each seed has its
-    spins beyond ``radius`` of a centre replaced by those of the next seed's state at the same time
+    For every ``every``-th record after the first ``early`` of the time (counted back from the last),
+    the state of each seed has its spins beyond ``radius`` of a centre replaced by those of the next
+    seed's state at the same time
     (:func:`~spinlab.electrons.locality.field_locality`, the last seed takes the first's).  The centres
     are the ``n_centres`` sites of highest hole density (``rich``) and as many sites spread over the
     hole-poorer half (``rest``).  The electrons hold N_e at ``kT_el``, and a second time sit at a fixed
@@ -277,7 +278,8 @@ def hole_site_locality(spins, times, solved, radius: float, *, kT_el: float = 0.
     canonical = SDModel.from_preset("double-exchange", L, kT_el=kT_el)
     records = np.nonzero(np.asarray(times) > early * times[-1])[0][::-every][::-1]  # the last one among them
     keys = ("rich", "rest", "rich_fixed_mu", "rest_fixed_mu")
-    shares = {key: np.zeros((n_seeds, len(records))) for key in keys + ("rich_holes",)}
+    shares = {key: np.zeros((n_seeds, len(records))) for key in keys}
+    rich_holes = np.zeros((n_seeds, len(records)))  # mean hole density of the rich centres
     pairs = [(j, r, k) for j, r in enumerate(records) for k in range(n_seeds)]
     for j, r, k in tqdm(pairs, desc="locality at hole-rich sites", disable=not progress):
         a, b = spins[k, r], spins[(k + 1) % n_seeds, r]
@@ -285,15 +287,15 @@ def hole_site_locality(spins, times, solved, radius: float, *, kT_el: float = 0.
         order = np.argsort(holes)
         centres = {"rich": order[-n_centres:],
                    "rest": order[np.linspace(0, len(order) // 2 - 1, n_centres).astype(int)]}
-        shares["rich_holes"][k, j] = holes[centres["rich"]].mean()
+        rich_holes[k, j] = holes[centres["rich"]].mean()
         at_mu = SDModel.from_preset("double-exchange", L, kT_el=kT_el,
                                     mu=0.5 * (solved[k][r].mu + solved[(k + 1) % n_seeds][r].mu))
         for part, sites in centres.items():
             shares[part][k, j] = field_locality(canonical, a, radius, centres=sites, environments=[b])
             shares[f"{part}_fixed_mu"][k, j] = field_locality(at_mu, a, radius, centres=sites, environments=[b])
     arrays = {f"hole_locality/{key}": value for key, value in shares.items()}
-    arrays["hole_locality/times"] = np.asarray(times)[records]
-    summary = {key: float(np.sqrt(np.mean(shares[key] ** 2))) for key in keys}
+    arrays.update({"hole_locality/rich_holes": rich_holes, "hole_locality/times": np.asarray(times)[records]})
+    summary = {key: float(np.sqrt(np.mean(value**2))) for key, value in shares.items()}
     return arrays, dict(summary, radius=radius, n_centres=n_centres)
 
 
