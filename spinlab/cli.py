@@ -684,6 +684,30 @@ def _reproduce_interface_motion(args) -> int:
     return 0
 
 
+def _reproduce_strip_locality(args) -> int:
+    from .strip_locality import StripLocalityPlan, strip_locality
+
+    try:
+        plan = _plan_from(StripLocalityPlan, args)
+    except ValueError as err:
+        raise UsageError(str(err)) from None
+    models = _interface_models(args, ["two-potential", "conservative"])
+    try:
+        arrays, summary = strip_locality(plan, args.work, models)
+    except ValueError as err:  # a work folder of another plan
+        raise UsageError(str(err)) from None
+    summary.update(kind="strip-locality", command=command_line(args.argv), plan=plan.config(),
+                   models={name: m.fingerprint() for name, m in models.items()})
+    _write(_results_path(args, "strip-locality.npz"), arrays, summary)
+    print(f"bulk NEGF torque from spins beyond R (all / metal / Neel insulator sites, of the bulk spread "
+          f"{summary['spread']:.4f}; {summary['metal_fraction']:.2f} of bulk sites metallic):")
+    for radius, part in summary["floor"].items():
+        print(f"  R = {radius:>4}: {part['all']:.4f} / {part['metal']:.4f} / {part['insulator']:.4f}")
+    for name, part in summary["errors"].items():
+        print(f"{name} model, bulk torque error: {part['all']:.3f} / {part['metal']:.3f} / {part['insulator']:.3f}")
+    return 0
+
+
 def _run_wall_task(plan_config: dict, task: tuple, work: str) -> tuple:
     """One task of the chiral-wall study in a worker process."""
     from .wall_studies import WallPlan, run_task
@@ -1207,6 +1231,30 @@ def add_commands(subparsers) -> None:
     im.add_argument("--workers", type=_positive_int, default=1, help="runs in parallel processes")
     _add_output_options(im)
     im.set_defaults(run=_reproduce_interface_motion)
+    from .strip_locality import StripLocalityPlan
+
+    default = _plan_defaults(StripLocalityPlan)
+    sl = _parser(runs, "strip-locality", help="driven strip: how far the NEGF torque reaches, the floor of a local model",
+                 description="NEGF-driven runs of the strip at one bias (the training protocol, new seeds); around\n"
+                             "centres in the bulk the spins beyond R are replaced by another seed's at the same time\n"
+                             "and the change of the NEGF torque is recorded: the part a model of cutoff r_c <= R/2\n"
+                             "cannot represent, in the metal and in the Neel insulator, beside the shipped models'\n"
+                             "errors on the same sites. Runs and changes are kept in --work: the study resumes.")
+    sl.add_argument("--work", default="runs/strip-locality", help="folder of the resumable runs and changes")
+    sl.add_argument("--mu-right", type=float, default=default["mu_right"], dest="mu_right", help="right lead's mu")
+    sl.add_argument("--seeds", type=_count, nargs="+", default=list(default["seeds"]),
+                    help="one run per seed (at least two)")
+    sl.add_argument("--steps", type=_positive_int, default=default["steps"], help="steps per run (dt 0.5)")
+    sl.add_argument("--records", type=_positive_int, default=default["records"], help="states per run, evenly in time")
+    sl.add_argument("--radii", type=_positive_float, nargs="+", default=list(default["radii"]), help="the R's")
+    sl.add_argument("--margin", type=_count, default=default["margin"], help="columns next to each lead left out")
+    sl.add_argument("--column-step", type=_positive_int, default=default["column_step"], dest="column_step",
+                    help="a centre in every k-th bulk column")
+    sl.add_argument("--model", default=None, help="two-potential model file (default: the shipped driven-strip)")
+    sl.add_argument("--conservative", default=None,
+                    help="conservative model file (default: the shipped driven-strip-conservative)")
+    _add_output_options(sl)
+    sl.set_defaults(run=_reproduce_strip_locality)
     a = _parser(runs, "de-arrest", help="double exchange: ML quenches on a large lattice, arrested phase separation",
                 description="ML-driven quenches of the double-exchange model (T = 0 spins, seeds, one Langevin\n"
                             "control), KPM hole densities of the first seed's textures, a relaxed FM droplet at the\n"

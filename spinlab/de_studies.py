@@ -28,7 +28,7 @@ from .dynamics import SemiImplicitMidpoint
 from .electrons import KPMModel, SDModel
 from .electrons.kpm import largest_distance
 from .electrons.locality import field_locality
-from .metrics import field_errors
+from .metrics import field_errors, split_torque_error
 from .observables import local_correlation
 from .phase_separation import HOLE_RICH, fm_droplet, hole_density, phase_separation_observables
 from .presets import get_preset
@@ -242,11 +242,9 @@ def errors_at_holes(spins, predicted, solved, late, threshold: float = HOLE_RICH
     error = np.cross(spins, predicted) - torque
 
     def split(records):
-        rich, squared = holes[:, records] > threshold, np.sum(error[:, records] ** 2, axis=-1)
-        spread = torque[:, records].std()
-        rms = {part: np.sqrt(squared[mask].mean() / 3) / spread if mask.any() else np.nan
-               for part, mask in (("rich", rich), ("rest", ~rich))}
-        return dict(rms, rich_fraction=float(rich.mean()), rich_share=float(squared[rich].sum() / squared.sum()))
+        part = split_torque_error(error[:, records], holes[:, records] > threshold, torque[:, records].std())
+        return {"rich": part["inside"], "rest": part["outside"], "rich_fraction": part["fraction"],
+                "rich_share": part["share"]}
 
     by_record = [split(k) for k in range(spins.shape[1])]
     arrays = {f"holes/{key}": np.array([r[key] for r in by_record], float) for key in ("rich_fraction", "rich", "rest")}

@@ -555,3 +555,38 @@ def test_driven_strip_potentials_are_recomputed_from_the_shipped_model():
     # the physics: a nonconservative NEGF field, which the conservative model cannot carry
     assert abs(work["negf"]) > 1e3 * abs(work["negf_zero_bias"])
     assert meta["even_part"]["conservative"]["rms"] < 1e-10 * meta["even_part"]["negf_rms"]
+
+
+def test_strip_locality_is_recomputed_from_the_states_it_keeps():
+    """``spinlab reproduce strip-locality``: one far-spin change of a metallic centre is recomputed by NEGF from the
+    stored last states, the floors and their metal / insulator split from the stored changes, the centres'
+    phase from the states; the models measured are the shipped ones.  The physics: at R = 2 r_c = 4.6 the NEGF
+    torque at a typical insulating centre forgets the far spins, at a metallic one it does not."""
+    from spinlab.electrons import far_torque_changes
+    from spinlab.metrics import split_torque_error
+    from spinlab.observables import local_correlation
+    from spinlab.strip_locality import StripLocalityPlan
+
+    arrays, meta = load_npz(DATA_DIR / "strip-locality.npz")
+    assert meta["command"].startswith("spinlab reproduce strip-locality")
+    for name, shipped in (("two-potential", "driven-strip"), ("conservative", "driven-strip-conservative")):
+        assert load_shipped(shipped).fingerprint() == meta["models"][name]
+    plan = StripLocalityPlan(**meta["plan"])
+    changes, metal, centres, spins = arrays["changes"], arrays["metal"], arrays["centres"], arrays["check/spins"]
+    for s in range(len(plan.seeds)):
+        assert np.array_equal(local_correlation(plan.lattice, spins[s])[centres[s, -1]] > 0, metal[s, -1])
+    r = plan.radii.index(2 * load_shipped("driven-strip").descriptor.cutoff)
+    c = int(np.argmax(metal[0, -1]))  # a metallic centre if there is one
+    negf = plan.electrons(plan.lattice, plan.mu_left, plan.mu_right)
+    again = far_torque_changes(negf, spins[0], spins[1], [centres[0, -1, c]], [plan.radii[r]])
+    np.testing.assert_allclose(again[0, 0], changes[0, -1, r, c], atol=1e-8)
+    for k, radius in enumerate(plan.radii):
+        part = split_torque_error(changes[:, :, k], metal, meta["spread"])
+        stored = meta["floor"][f"{radius:g}"]
+        assert stored["all"] == pytest.approx(part["all"], rel=1e-10)
+        assert stored["metal"] == pytest.approx(part["inside"], rel=1e-10)
+        assert stored["insulator"] == pytest.approx(part["outside"], rel=1e-10)
+    # a typical insulating centre forgets the far spins, a typical metallic one does not (a few insulating
+    # centres next to the metal feel it: the insulators' mean is not small)
+    insulator, metallic = (np.median(np.linalg.norm(changes[:, :, r][mask], axis=-1)) for mask in (~metal, metal))
+    assert insulator < 0.02 * meta["spread"] and metallic > 10 * insulator, (insulator, metallic)

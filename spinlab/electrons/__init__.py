@@ -17,9 +17,9 @@ from .ed import DEGENERACY_THRESHOLD, ElectronicState, FermiLevelDegeneracyWarni
 from .ensembles import Ensemble, fermi
 from .hamiltonian import SpinFermionHamiltonian
 from .kpm import KPMModel, probe_colouring
-from .locality import field_locality
+from .locality import far_torque_changes, field_locality
 from .negf import BoundStateError, NEGFModel, NEGFState
 
 __all__ = ["SDModel", "ElectronicState", "FermiLevelDegeneracyWarning", "DEGENERACY_THRESHOLD", "Ensemble",
-           "fermi", "SpinFermionHamiltonian", "field_locality", "KPMModel", "probe_colouring",
+           "fermi", "SpinFermionHamiltonian", "field_locality", "far_torque_changes", "KPMModel", "probe_colouring",
            "NEGFModel", "NEGFState", "BoundStateError"]

@@ -6,7 +6,7 @@ import numpy as np
 
 from ..spins import as_spins, random_spins, transverse
 
-__all__ = ["field_locality"]
+__all__ = ["field_locality", "far_torque_changes"]
 
 
 def field_locality(model, spins, radius: float, *, centres=(0,), samples: int = 4, seed=None,
@@ -60,3 +60,44 @@ def field_locality(model, spins, radius: float, *, centres=(0,), samples: int = 
             changes.append(transverse(spins[i], model.exchange_field(perturbed)[i]) - reference[i])
     return float(np.sqrt(np.mean(np.square(changes))) / np.sqrt(np.mean(np.square(reference))))
 
+
+
+def far_torque_changes(model, spins, environment, centres, radii, reference=None) -> np.ndarray:
+    r"""How the torque at each centre changes when every spin farther than R is that of ``environment``.
+
+    For centre i and radius R, the spins at minimal-image distance :math:`|\mathbf r_j - \mathbf r_i| > R`
+    are replaced by those of ``environment`` and :math:`\Delta\boldsymbol\tau_i = \mathbf S_i\times
+    (\mathbf H_i' - \mathbf H_i)` is recorded: one field evaluation per centre and radius.  A field
+    that depends only on spins within R changes by 0; the rest is what a force field of cutoff
+    :math:`2r_c \le R` cannot represent.  Unlike :func:`field_locality` it keeps every change (the caller
+    chooses how to pool them) and works for any field provider, conservative or not.
+
+    Parameters
+    ----------
+    model : field provider with a ``lattice``
+    spins, environment : (N, 3) arrays
+        The state and the one whose far spins replace its own.
+    centres : sequence of int
+    radii : sequence of float
+        Each must leave at least one site farther from every centre.
+    reference : (N, 3) array, optional
+        ``model.exchange_field(spins)``, if already known.
+
+    Returns
+    -------
+    (len(radii), len(centres), 3) array
+    """
+    lattice = model.lattice
+    spins, environment = as_spins(spins, lattice.n_sites), as_spins(environment, lattice.n_sites)
+    reference = model.exchange_field(spins) if reference is None else np.asarray(reference, float)
+    changes = np.zeros((len(radii), len(centres), 3))
+    for c, i in enumerate(centres):
+        distance = np.linalg.norm(lattice.displacement(i, np.arange(lattice.n_sites)), axis=-1)
+        for r, radius in enumerate(radii):
+            far = distance > radius + 1e-9
+            if not far.any():
+                raise ValueError(f"no site is farther than R = {radius} from site {i} on this lattice")
+            replaced = spins.copy()
+            replaced[far] = environment[far]
+            changes[r, c] = np.cross(spins[i], model.exchange_field(replaced)[i] - reference[i])
+    return changes
