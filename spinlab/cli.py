@@ -1234,7 +1234,8 @@ def add_commands(subparsers) -> None:
     from .strip_locality import StripLocalityPlan
 
     default = _plan_defaults(StripLocalityPlan)
-    sl = _parser(runs, "strip-locality", help="driven strip: how far the NEGF torque reaches, the floor of a local model",
+    sl = _parser(runs, "strip-locality",
+                 help="driven strip: how far the NEGF torque reaches, the floor of a local model",
                  description="NEGF-driven runs of the strip at one bias (the training protocol, new seeds); around\n"
                              "centres in the bulk the spins beyond R are replaced by another seed's at the same time\n"
                              "and the change of the NEGF torque is recorded: the part a model of cutoff r_c <= R/2\n"

@@ -140,8 +140,9 @@ class StripPlan(StripElectrons):
         return [dict(t, plan=asdict(self)) for t in tasks]
 
 
-def run_strip_task(task: dict) -> dict:
-    """One shard: the run's snapshots and their perturbed copies, NEGF fields and densities, and the bias."""
+def run_strip_task(task: dict, progress: bool = False) -> dict:
+    """One shard: the run's snapshots and their perturbed copies, NEGF fields and densities, and the bias
+    (``progress``: a progress bar over the run's steps)."""
     plan = StripPlan(**task["plan"])
     model = plan.model(task["mu_right"])
     start_rng, noise_rng, kick_rng = (np.random.default_rng([task["seed"], k]) for k in range(3))
@@ -149,7 +150,7 @@ def run_strip_task(task: dict) -> dict:
     start = START_STATES[task["start"]](plan.lattice, plan.tilt, plan.disturbed, start_rng)
     trajectory = run(start, model,
                      SemiImplicitMidpoint(plan.dt, plan.alpha, kT=plan.kT), every * plan.snapshots,
-                     record_every=every, seed=noise_rng, store=task.get("store"), progress=False)
+                     record_every=every, seed=noise_rng, store=task.get("store"), progress=progress)
     spins, times = np.asarray(trajectory.spins)[1:], np.asarray(trajectory.times)[1:]
     copies = [perturbed(s, plan.perturbation, kick_rng) for s in spins for _ in range(plan.perturbations)]
     spins = np.concatenate([spins, np.array(copies).reshape(-1, *spins.shape[1:])])

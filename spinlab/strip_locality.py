@@ -33,6 +33,7 @@ from .io import load_npz, save_npz
 from .metrics import split_torque_error
 from .observables import local_correlation
 from .strip_data import StripElectrons, StripPlan, run_strip_task
+from .strip_studies import strip_regions
 
 __all__ = ["StripLocalityPlan", "strip_runs", "strip_locality"]
 
@@ -69,7 +70,8 @@ class StripLocalityPlan(StripElectrons):
         object.__setattr__(self, "seeds", tuple(int(s) for s in self.seeds))
         object.__setattr__(self, "radii", tuple(float(r) for r in self.radii))
         if len(set(self.seeds)) < 2:
-            raise ValueError(f"give at least two different seeds (each state takes another's far spins), got {self.seeds}")
+            raise ValueError(f"give at least two different seeds (each state takes another's far spins), "
+                             f"got {self.seeds}")
         if not self.radii or min(self.radii) <= 0:
             raise ValueError(f"radii must be positive, got {self.radii}")
         require_integers(self, ("records", "column_step"), 1)
@@ -115,8 +117,8 @@ def strip_runs(plan: StripLocalityPlan, work, progress: bool = True) -> list[dic
         path = work / f"run-{seed}.npz"
         if not path.exists():
             task = dict(plan.run_plan(seed).tasks()[0], store=str(work / f"store-{seed}"))
-            save_npz(path, {k: v for k, v in run_strip_task(task).items() if k in ("spins", "fields", "times")},
-                     {"seed": seed})
+            states = run_strip_task(task, progress)
+            save_npz(path, {k: states[k] for k in ("spins", "fields", "times")}, {"seed": seed})
         runs.append(load_npz(path)[0])
     return runs
 
@@ -152,7 +154,8 @@ def strip_locality(plan: StripLocalityPlan, work, models=None, progress: bool = 
     and whether each sits in the metal (``metal``), the raw ``changes``, the floor per record and radius
     (``floor/by_record``, each record's changes over its own bulk spread), per model the bulk error per
     record (``errors/<name>``) and, to re-check one change, the last record's states (``check/spins``).
-    Summary: ``floor`` per radius (``all``, ``metal``, ``insulator``, the metal share of centres),
+    Summary: ``floor`` per radius (``all``, ``metal``, ``insulator`` and ``metal_share``, the metal centres'
+    share of the squared change),
     ``errors`` per model (the same split over every bulk site), ``spread`` and ``metal_fraction``.
     """
     lattice = plan.lattice
@@ -163,7 +166,7 @@ def strip_locality(plan: StripLocalityPlan, work, models=None, progress: bool = 
     correlation = np.array([[local_correlation(lattice, s) for s in run_] for run_ in spins])
     centres = np.array([[_centres(plan, seed, k) for k in range(plan.records)] for seed in plan.seeds])
     metal = np.take_along_axis(correlation, centres, axis=2) > 0
-    bulk = np.isin(lattice.coords[:, 0], np.arange(plan.margin, plan.Lx - plan.margin))
+    bulk = strip_regions(lattice, plan.margin)["bulk"]
     torque = np.cross(spins, fields_)[:, :, bulk]
     spread = float(torque.std())
 
