@@ -61,7 +61,6 @@ def field_locality(model, spins, radius: float, *, centres=(0,), samples: int = 
     return float(np.sqrt(np.mean(np.square(changes))) / np.sqrt(np.mean(np.square(reference))))
 
 
-
 def far_torque_changes(model, spins, environment, centres, radii, reference=None) -> np.ndarray:
     r"""How the torque at each centre changes when every spin farther than R is that of ``environment``.
 
