@@ -411,7 +411,8 @@ class BPModel(FieldModel):
         """Whether :meth:`fit` was given exactly these snapshots (compares :attr:`training_hash_`)."""
         return self.training_hash_ == _Snapshots.of(self, spins, fields, energies, lattice, bias, sample_weight).hash()
 
-    def fit(self, spins, fields, energies=None, lattice=None, bias=None, sample_weight=None) -> "BPModel":
+    def fit(self, spins, fields, energies=None, lattice=None, bias=None, sample_weight=None,
+            checkpoint=None) -> "BPModel":
         """Train on snapshots: spins and reference fields (B, N, 3), optional energies (B,).
 
         All snapshots share one lattice, ``lattice`` (required unless the model was fitted before), or
@@ -420,6 +421,8 @@ class BPModel(FieldModel):
         keeps the first as its default).  ``bias``, the leads' (μ_L, μ_R) of a strip descriptor, is one
         pair or one per snapshot.  ``sample_weight`` (one per snapshot, concatenated over groups) weighs
         each snapshot's sites in the loss, e.g. to stress rare classes such as walled states.
+        ``checkpoint(model)``, if given, is called with the best weights so far every 20 epochs and
+        on Ctrl-C (e.g. to save them): a long fit can then be continued with ``warm_start``.
         """
         data = _Snapshots.of(self, spins, fields, energies, lattice, bias, sample_weight)
         if len(data) == 0:
@@ -442,14 +445,20 @@ class BPModel(FieldModel):
             return self._loss(data, idx, gradient=gradient)
 
         check = val if len(val) else train
-        tracker = EarlyStopping(self.network_.params, self.history_, self.stop_patience)
+        tracker = EarlyStopping(self.network_.params, self.history_, self.stop_patience,
+                                checkpoint=None if checkpoint is None else lambda: checkpoint(self))
         bar = tqdm(total=self.epochs, disable=not self.progress, desc="training", unit="epoch")
         with blas_for_network(data.max_sites, self.network_):  # small snapshots or networks: one BLAS thread
-            if self.optimizer == "adam":
-                fit_adam(loss, train, check, tracker, bar, rng=rng, epochs=self.epochs, batch_size=self.batch_size,
-                         learning_rate=self.learning_rate, patience=self.patience, decay=self.decay)
-            else:
-                fit_lbfgs(loss, train, check, tracker, bar, epochs=self.epochs)
+            try:
+                if self.optimizer == "adam":
+                    fit_adam(loss, train, check, tracker, bar, rng=rng, epochs=self.epochs,
+                             batch_size=self.batch_size, learning_rate=self.learning_rate, patience=self.patience,
+                             decay=self.decay)
+                else:
+                    fit_lbfgs(loss, train, check, tracker, bar, epochs=self.epochs)
+            except KeyboardInterrupt:
+                tracker.save()
+                raise
         bar.close()
         tracker.restore()
         return self

@@ -519,15 +519,36 @@ def _strip_provenance(data) -> dict:
 
 
 def _train_strip_model(data_dir, name: str, path, command: str, params: dict) -> str:
-    """Train one model of the strip study on the training split of ``data_dir`` and save it (one process)."""
+    """Train one model of the strip study on the training split of ``data_dir`` and save it (one process).
+
+    The best weights so far are saved every 20 iterations and on Ctrl-C to ``<name>-partial``, from
+    which the next call continues: the fit goes on in sittings until it has ``epochs`` iterations.
+    """
+    from .bp import load_model
     from .datasets import load_dataset
+    from .modelfiles import model_paths
     from .strip_studies import MODELS, split_driven, train_strip_model
 
     data = load_dataset(data_dir)
     train, _ = split_driven(data)
-    model = train_strip_model(train, MODELS[name], **params)
-    model.save(path, command=command, extra=dict(
-        _strip_provenance(data), history={k: [float(x) for x in v] for k, v in model.history_.items()}))
+    partial = Path(path).with_name(f"{name}-partial")
+
+    def save(model, to):
+        model.save(to, command=command, extra=dict(
+            _strip_provenance(data), history={k: [float(x) for x in v] for k, v in model.history_.items()}))
+
+    init = None
+    if model_paths(partial)[0].exists():
+        init = load_model(partial)
+        if init.metadata_["dataset"]["fingerprint"] != data.fingerprint():
+            raise UsageError(f"{partial}.npz was trained on other data: delete it to start afresh")
+        init.history_ = {k: list(v) for k, v in init.metadata_["history"].items()}
+        print(f"{name}: continuing from {partial}.npz after {len(init.history_['train_loss'])} of "
+              f"{params['epochs']} iterations")
+    model = train_strip_model(train, MODELS[name], init=init, checkpoint=lambda m: save(m, partial), **params)
+    save(model, path)
+    for file in model_paths(partial):
+        file.unlink(missing_ok=True)
     return name
 
 
@@ -1184,7 +1205,8 @@ def add_commands(subparsers) -> None:
                     help="folder of the trained models (a model found there is reused: the study resumes)")
     sp.add_argument("--cutoff", type=_positive_float, default=2.3, help="descriptor cutoff r_c")
     sp.add_argument("--hidden", type=_positive_int, nargs="+", default=[32, 32], help="hidden layer widths")
-    sp.add_argument("--epochs", type=_positive_int, default=300, help="L-BFGS iterations")
+    sp.add_argument("--epochs", type=_positive_int, default=300,
+                    help="L-BFGS iterations in all (an interrupted fit, saved every 20, continues to this many)")
     sp.add_argument("--seed", type=_count, default=0, help="seed of the initial weights and the validation split")
     sp.add_argument("--margin", type=_count, default=5, help="columns next to each lead counted as edges, not bulk")
     sp.add_argument("--workers", type=_positive_int, default=1, help="processes: 2 trains the two models at once")

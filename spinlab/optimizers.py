@@ -23,10 +23,14 @@ class EarlyStopping:
         ``train_loss``, ``validation_loss``, ``learning_rate``; extended every epoch.
     patience : int
         Stop after this many epochs without an improvement of the validation loss.
+    checkpoint : callable, optional
+        Called every ``every`` epochs (and by :meth:`save`) with the best parameters in place, so
+        that a long fit interrupted by a crash or Ctrl-C can be continued from its last save.
     """
 
-    def __init__(self, params, history, patience):
+    def __init__(self, params, history, patience, checkpoint=None, every: int = 20):
         self.params, self.history, self.patience = params, history, patience
+        self.checkpoint, self.every = checkpoint, every
         self.best, self.best_loss, self.since_best = None, np.inf, 0
 
     def update(self, train_loss, validation_loss, learning_rate):
@@ -39,7 +43,21 @@ class EarlyStopping:
             self.best, self.best_loss, self.since_best = [p.copy() for p in self.params], validation_loss, 0
         else:
             self.since_best += 1
+        if self.checkpoint is not None and len(self.history["train_loss"]) % self.every == 0:
+            self.save()
         return improved, self.since_best >= self.patience
+
+    def save(self):
+        """Call ``checkpoint`` with the best parameters in place, then put the current ones back."""
+        if self.checkpoint is None or self.best is None:
+            return
+        current = [p.copy() for p in self.params]
+        self.restore()
+        try:
+            self.checkpoint()
+        finally:
+            for p, c in zip(self.params, current):
+                p[...] = c
 
     def restore(self):
         """Put the best parameters back."""

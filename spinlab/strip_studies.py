@@ -65,12 +65,33 @@ def split_driven(data, held_out_bias: float = HELD_OUT_BIAS):
 
 
 def train_strip_model(train, outputs: str, *, cutoff: float = 2.3, lead_range: float = 5.0, progress: bool = True,
-                      **hyperparameters) -> BPModel:
-    """A BP model of the strip's transverse NEGF fields (``outputs``: "two-potential" or "energy")."""
+                      init: BPModel | None = None, checkpoint=None, **hyperparameters) -> BPModel:
+    """A BP model of the strip's transverse NEGF fields (``outputs``: "two-potential" or "energy").
+
+    ``init``, a model of the same set-up saved part-way by ``checkpoint`` (see :meth:`BPModel.fit`),
+    is trained on for the iterations its history still lacks of ``epochs``: a long fit in sittings.
+    """
     params = dict(hidden=(32, 32), field_weight=0.0, torque_weight=1.0, optimizer="lbfgs", epochs=300)
     params.update(hyperparameters)
     model = BPModel(StripDescriptor(cutoff, lead_range=lead_range), outputs=outputs, progress=progress, **params)
-    return model.fit(train.spins, transverse(train.spins, train.fields), lattice=train.lattice, bias=train.bias)
+    if init is not None:
+        if _setup(init) != _setup(model):
+            raise ValueError("the partly trained model was set up differently (cutoff, network, seed?): "
+                             "delete it to start afresh")
+        model, model.progress, model.warm_start = init, progress, True
+        model.epochs = max(params["epochs"] - len(init.history_["train_loss"]), 0)
+    if model.epochs:
+        model.fit(train.spins, transverse(train.spins, train.fields), lattice=train.lattice, bias=train.bias,
+                  checkpoint=checkpoint)
+    model.epochs, model.warm_start = params["epochs"], False
+    return model
+
+
+def _setup(model) -> dict:
+    """What a model was built and trained with, but for how long."""
+    params = model.get_params()
+    del params["epochs"], params["warm_start"], params["progress"]
+    return dict(params, descriptor=model.descriptor.config())
 
 
 def accuracy_by_region(model, data, margin: int = 5, predicted=None) -> dict:

@@ -149,3 +149,50 @@ def test_strip_study_command_trains_resumes_and_refuses_equilibrium_data(tiny_st
     with pytest.raises(SystemExit):
         main(argv[:-4] + ["--margin", "6", "--out", str(tmp_path / "results")])
     assert "leaves no bulk" in capsys.readouterr().err
+
+
+def test_an_interrupted_strip_training_continues_from_its_best_weights(tiny_strip_data, tmp_path, capsys,
+                                                                      monkeypatch):
+    """Ctrl-C after 25 of 30 iterations keeps the best weights so far and their history; the next call
+    trains the 5 missing iterations from those weights (its first step lowers their training loss). A crash
+    keeps the last save, made every 20 iterations."""
+    import spinlab.optimizers as optimizers
+
+    directory, _ = tiny_strip_data
+    models = tmp_path / "models"
+    argv = ["reproduce", "strip-potentials", str(directory), "--models", str(models), "--epochs", "30",
+            "--hidden", "4", "--margin", "3", "--out", str(tmp_path / "results")]
+    show = optimizers._show
+
+    def interrupted(bar, history):
+        show(bar, history)
+        if len(history["train_loss"]) == 25:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(optimizers, "_show", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        main(argv)
+    partial = load_model(models / "two-potential-partial")
+    history = partial.metadata_["history"]
+    assert len(history["train_loss"]) == 25 and not (models / "two-potential.npz").exists()
+    monkeypatch.setattr(optimizers, "_show", show)
+    assert main(argv) == 0
+    assert "two-potential: continuing from" in capsys.readouterr().out
+    done = load_model(models / "two-potential").metadata_["history"]
+    assert len(done["train_loss"]) == 30 and done["train_loss"][:25] == history["train_loss"]
+    assert done["train_loss"][25] < history["train_loss"][int(np.argmin(history["validation_loss"]))]
+    assert not (models / "two-potential-partial.npz").exists()
+    (models / "conservative.npz").unlink()
+
+    def crashed(bar, history):
+        show(bar, history)
+        if len(history["train_loss"]) == 25:
+            raise MemoryError
+
+    monkeypatch.setattr(optimizers, "_show", crashed)
+    with pytest.raises(MemoryError):  # a crash loses at most the iterations since the last save, every 20
+        main(argv)
+    assert len(load_model(models / "conservative-partial").metadata_["history"]["train_loss"]) == 20
+    with pytest.raises(SystemExit):  # a partial fit of another network is not continued
+        main(argv[:9] + ["5"] + argv[10:])
+    assert "set up differently" in capsys.readouterr().err
